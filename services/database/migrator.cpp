@@ -157,8 +157,9 @@ Result<int> Migrator::migrate()
         return locked.error();
     }
     auto unlock = [&db]() {
-        execSql(db, QStringLiteral("SELECT pg_advisory_unlock(?)"),
-                {QVariant::fromValue(MigrationLockKey)});
+        // Failing to unlock is harmless: the lock ends with the session anyway.
+        (void)execSql(db, QStringLiteral("SELECT pg_advisory_unlock(?)"),
+                      {QVariant::fromValue(MigrationLockKey)});
     };
 
     auto exists = migrationsTableExists(db);

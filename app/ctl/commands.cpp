@@ -1,0 +1,8 @@
+#include "commands.h"
+
+namespace nobill::ctl {
+int run(int, char **)
+{
+    return 2;
+}
+} // namespace nobill::ctl

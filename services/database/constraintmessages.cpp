@@ -1,0 +1,8 @@
+#include "database/sqlerror.h"
+
+namespace nobill {
+QString constraintMessage(const QString &)
+{
+    return {};
+}
+} // namespace nobill

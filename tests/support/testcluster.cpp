@@ -1,0 +1,1 @@
+#include "testcluster.h"
