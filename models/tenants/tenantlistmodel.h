@@ -1,0 +1,56 @@
+#pragma once
+
+#include "common/asynctablemodel.h"
+#include "tenants/tenant.h"
+
+#include <QList>
+
+#include <optional>
+
+namespace nobill {
+
+class DatabaseWorker;
+
+// The Tenants list: paged from the database on a worker thread, sorted and filtered there.
+class TenantListModel final : public AsyncTableModel
+{
+    Q_OBJECT
+public:
+    enum Column { Name, Slug, Status, Currency, BillingEmail, StripeCustomer, Created, ColumnCount };
+
+    // The worker must outlive the model; it gives the model its own connection.
+    explicit TenantListModel(DatabaseWorker *worker, QObject *parent = nullptr);
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation,
+                        int role = Qt::DisplayRole) const override;
+    void sort(int column, Qt::SortOrder order) override;
+    int rowOfId(const QString &id) const override;
+
+    const Tenant &tenantAt(int row) const { return m_rows.at(row); }
+    const TenantQuery &query() const { return m_query; }
+    void setPageSize(int rows) { m_pageSize = rows; }
+
+    // Typed filter state; each change reloads from the database (callers debounce typing).
+    void setFilterText(const QString &text);
+    void setStatusFilter(const QString &status);
+
+    // Replaces a row in place after an edit made elsewhere, keeping the view's position.
+    void updateTenant(const Tenant &tenant);
+
+protected:
+    void requestPage(quint64 generation) override;
+    void requestCount(quint64 generation) override;
+    void clearRows() override;
+
+private:
+    DatabaseWorker *m_worker;
+    TenantQuery m_query;
+    QList<Tenant> m_rows;
+    std::optional<TenantCursor> m_next;
+    int m_pageSize = 200;
+};
+
+} // namespace nobill
