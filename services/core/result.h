@@ -30,11 +30,14 @@ struct Error
     ErrorKind kind = ErrorKind::Unknown;
     QString message;
     QString detail;
+    // What the error is about, when known: a constraint name ("organizations_slug_key") so a
+    // form can point at the field without parsing messages.
+    QString subject;
 };
 
 inline Error makeError(ErrorKind kind, const QString &message, const QString &detail = {})
 {
-    return Error{kind, message, detail};
+    return Error{kind, message, detail, QString()};
 }
 
 // A value or an Error: the only way results cross a layer or a thread boundary.

@@ -20,6 +20,34 @@ QString technicalText(const QSqlError &error)
         .arg(error.nativeErrorCode(), error.databaseText(), error.driverText())
         .trimmed();
 }
+
+Error translateConstraintError(const QString &state, const QString &constraint,
+                               const QString &detail)
+{
+    const QString known = constraintMessage(constraint);
+    if (state == QLatin1String("23505")) {
+        return makeError(ErrorKind::Conflict,
+                         known.isEmpty() ? tr("Another record already has this value; "
+                                              "it must be unique.")
+                                         : known,
+                         detail);
+    }
+    if (state == QLatin1String("23503")) {
+        return makeError(ErrorKind::Conflict,
+                         known.isEmpty() ? tr("Other records still refer to this one, or it "
+                                              "refers to a record that does not exist.")
+                                         : known,
+                         detail);
+    }
+    if (state == QLatin1String("23502")) {
+        return makeError(ErrorKind::InvalidInput, tr("A required value is missing."), detail);
+    }
+    return makeError(ErrorKind::InvalidInput,
+                     known.isEmpty() ? tr("The database refused a value that is out of "
+                                          "range or not allowed here.")
+                                     : known,
+                     detail);
+}
 } // namespace
 
 QString sqlState(const QSqlError &error)
@@ -42,29 +70,9 @@ Error translateSqlError(const QSqlError &error)
 
     if (state.startsWith(QLatin1String("23"))) { // integrity constraint violations
         const QString constraint = violatedConstraint(error);
-        const QString known = constraintMessage(constraint);
-        if (state == QLatin1String("23505")) {
-            return makeError(ErrorKind::Conflict,
-                             known.isEmpty() ? tr("Another record already has this value; "
-                                                  "it must be unique.")
-                                             : known,
-                             detail);
-        }
-        if (state == QLatin1String("23503")) {
-            return makeError(ErrorKind::Conflict,
-                             known.isEmpty() ? tr("Other records still refer to this one, or it "
-                                                  "refers to a record that does not exist.")
-                                             : known,
-                             detail);
-        }
-        if (state == QLatin1String("23502")) {
-            return makeError(ErrorKind::InvalidInput, tr("A required value is missing."), detail);
-        }
-        return makeError(ErrorKind::InvalidInput,
-                         known.isEmpty() ? tr("The database refused a value that is out of "
-                                              "range or not allowed here.")
-                                         : known,
-                         detail);
+        Error translated = translateConstraintError(state, constraint, detail);
+        translated.subject = constraint;
+        return translated;
     }
     if (state == QLatin1String("42501")) {
         return makeError(ErrorKind::PermissionDenied,

@@ -1,0 +1,204 @@
+#include "mainwindow/mainwindow.h"
+
+#include "common/messagebanner.h"
+#include "common/notavailablepage.h"
+#include "database/databaseworker.h"
+#include "database/serverinfo.h"
+#include "tenants/tenantspage.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QLabel>
+#include <QListWidget>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QTimer>
+#include <QVBoxLayout>
+
+namespace nobill {
+
+MainWindow::MainWindow(const ConnectionSettings &settings, const Options &options, QWidget *parent)
+    : QMainWindow(parent)
+    , m_settings(settings)
+    , m_options(options)
+    , m_healthWorker(std::make_unique<DatabaseWorker>(settings, QStringLiteral("health")))
+{
+    setObjectName(QStringLiteral("mainWindow"));
+    setWindowTitle(options.demo ? tr("NOBill Console — demo database") : tr("NOBill Console"));
+    resize(1280, 800);
+
+    auto *central = new QWidget(this);
+    auto *layout = new QVBoxLayout(central);
+    layout->setContentsMargins(0, 0, 0, 0);
+    m_banner = new MessageBanner(central);
+    layout->addWidget(m_banner);
+    auto *splitter = new QSplitter(Qt::Horizontal, central);
+    m_navigation = new QListWidget(splitter);
+    m_navigation->setObjectName(QStringLiteral("navigation"));
+    m_navigation->setAccessibleName(tr("Areas"));
+    m_navigation->setMinimumWidth(170);
+    m_navigation->setMaximumWidth(240);
+    m_navigation->setSpacing(1);
+    QFont navFont = m_navigation->font();
+    navFont.setPointSizeF(navFont.pointSizeF() * 1.1);
+    m_navigation->setFont(navFont);
+    m_stack = new QStackedWidget(splitter);
+    for (Area area : allAreas()) {
+        auto *item = new QListWidgetItem(areaTitle(area), m_navigation);
+        item->setData(Qt::UserRole, int(area));
+        item->setToolTip(areaPurpose(area));
+        Page *page = createPage(area);
+        if (!page->isAvailable())
+            item->setForeground(QPalette().brush(QPalette::Disabled, QPalette::Text));
+        m_pages.insert(area, page);
+        m_stack->addWidget(page);
+    }
+    splitter->addWidget(m_navigation);
+    splitter->addWidget(m_stack);
+    splitter->setStretchFactor(1, 1);
+    splitter->setCollapsible(1, false);
+    layout->addWidget(splitter, 1);
+    setCentralWidget(central);
+
+    connect(m_navigation, &QListWidget::currentRowChanged, this, [this](int row) {
+        if (row < 0)
+            return;
+        const Area area = Area(m_navigation->item(row)->data(Qt::UserRole).toInt());
+        Page *page = m_pages.value(area);
+        m_stack->setCurrentWidget(page);
+        page->activate();
+    });
+
+    if (!options.readOnlyReason.isEmpty()) {
+        m_banner->showMessage(MessageBanner::Kind::Warning,
+                              tr("Read-only: %1").arg(options.readOnlyReason));
+        if (auto *tenants = qobject_cast<TenantsPage *>(m_pages.value(Area::Tenants)))
+            tenants->setReadOnly(true, options.readOnlyReason);
+    }
+
+    m_connectionLabel = new QLabel(connectionText(), this);
+    m_connectionLabel->setObjectName(QStringLiteral("connectionLabel"));
+    m_healthLabel = new QLabel(tr("Checking connection…"), this);
+    m_healthLabel->setObjectName(QStringLiteral("healthLabel"));
+    statusBar()->addPermanentWidget(m_connectionLabel);
+    statusBar()->addPermanentWidget(m_healthLabel);
+    connect(m_healthWorker.get(), &DatabaseWorker::connectionStateChanged, this,
+            [this](bool connected, const QString &message) {
+                if (!connected && !message.isEmpty())
+                    m_healthLabel->setToolTip(message);
+            });
+    m_healthTimer = new QTimer(this);
+    m_healthTimer->setInterval(15000);
+    connect(m_healthTimer, &QTimer::timeout, this, &MainWindow::checkHealth);
+    m_healthTimer->start();
+    checkHealth();
+
+    buildMenus();
+    m_navigation->setCurrentRow(int(allAreas().indexOf(Area::Tenants)));
+}
+
+MainWindow::~MainWindow()
+{
+    // Pages own database workers; end them before the health worker and the window.
+    qDeleteAll(m_pages);
+    m_pages.clear();
+}
+
+Page *MainWindow::createPage(Area area)
+{
+    if (area == Area::Tenants) {
+        auto *page = new TenantsPage(m_settings, this);
+        connect(page, &TenantsPage::statusMessage, this,
+                [this](const QString &message) { statusBar()->showMessage(message, 8000); });
+        return page;
+    }
+    return new NotAvailablePage(areaTitle(area), areaPurpose(area), this);
+}
+
+void MainWindow::buildMenus()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    QAction *change = file->addAction(tr("&Change connection…"));
+    connect(change, &QAction::triggered, this, &MainWindow::changeConnectionRequested);
+    file->addSeparator();
+    QAction *quit = file->addAction(tr("&Quit"));
+    quit->setShortcut(QKeySequence::Quit);
+    connect(quit, &QAction::triggered, this, &QWidget::close);
+
+    QMenu *go = menuBar()->addMenu(tr("&Go"));
+    const QList<Area> areas = allAreas();
+    for (int i = 0; i < areas.size(); ++i) {
+        QAction *action = go->addAction(areaTitle(areas.at(i)));
+        if (i < 9)
+            action->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));
+        const Area area = areas.at(i);
+        connect(action, &QAction::triggered, this, [this, area]() { selectArea(area); });
+    }
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    QAction *about = help->addAction(tr("&About NOBill Console"));
+    connect(about, &QAction::triggered, this, [this]() {
+        QMessageBox::about(this, tr("About NOBill Console"),
+                           tr("<b>NOBill Console</b> %1<br>Built with Qt %2, running on Qt %3.")
+                               .arg(QStringLiteral(NOBILL_VERSION),
+                                    QStringLiteral(QT_VERSION_STR),
+                                    QString::fromLatin1(qVersion())));
+    });
+}
+
+void MainWindow::selectArea(Area area)
+{
+    m_navigation->setCurrentRow(int(allAreas().indexOf(area)));
+}
+
+Area MainWindow::currentArea() const
+{
+    const QListWidgetItem *item = m_navigation->currentItem();
+    return item ? Area(item->data(Qt::UserRole).toInt()) : Area::Overview;
+}
+
+Page *MainWindow::page(Area area) const
+{
+    return m_pages.value(area);
+}
+
+QString MainWindow::connectionText() const
+{
+    return tr("%1 on %2:%3, database %4")
+        .arg(m_settings.user, m_settings.host)
+        .arg(m_settings.port)
+        .arg(m_settings.database);
+}
+
+QString MainWindow::healthText() const
+{
+    return m_healthLabel->text();
+}
+
+void MainWindow::checkHealth()
+{
+    if (m_healthPending)
+        return;
+    m_healthPending = true;
+    m_healthWorker->run<ServerInfo>(
+        this, [](const QString &connection) { return inspectServer(connection); },
+        [this](Result<ServerInfo> info) {
+            m_healthPending = false;
+            if (!info) {
+                m_healthLabel->setText(tr("● Not connected"));
+                m_healthLabel->setStyleSheet(QStringLiteral("color: #c0392b;"));
+                m_healthLabel->setToolTip(info.error().message);
+                return;
+            }
+            m_healthLabel->setText(tr("● Connected (PostgreSQL %1, schema %2)")
+                                       .arg(info.value().serverVersion)
+                                       .arg(info.value().schema.databaseVersion));
+            m_healthLabel->setStyleSheet(QStringLiteral("color: #2e7d32;"));
+            m_healthLabel->setToolTip(tr("Signed in as %1").arg(info.value().login));
+        });
+}
+
+} // namespace nobill

@@ -1,0 +1,66 @@
+#pragma once
+
+#include "database/connectionsettings.h"
+#include "mainwindow/area.h"
+
+#include <QMainWindow>
+#include <QMap>
+
+#include <memory>
+
+class QLabel;
+class QListWidget;
+class QStackedWidget;
+class QTimer;
+
+namespace nobill {
+
+class DatabaseWorker;
+class MessageBanner;
+class Page;
+
+// The console's one main window: the navigation list of areas on the left, the selected
+// area's page on the right, the connection and its health in the status bar.
+class MainWindow final : public QMainWindow
+{
+    Q_OBJECT
+public:
+    struct Options
+    {
+        // Non-empty: the schema is newer than this program; nothing may be written.
+        QString readOnlyReason;
+        bool demo = false;
+    };
+
+    MainWindow(const ConnectionSettings &settings, const Options &options,
+               QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    void selectArea(Area area);
+    Area currentArea() const;
+    Page *page(Area area) const;
+    QString connectionText() const;
+    QString healthText() const;
+
+signals:
+    void changeConnectionRequested();
+
+private:
+    void buildMenus();
+    void checkHealth();
+    Page *createPage(Area area);
+
+    ConnectionSettings m_settings;
+    Options m_options;
+    std::unique_ptr<DatabaseWorker> m_healthWorker;
+    QListWidget *m_navigation = nullptr;
+    QStackedWidget *m_stack = nullptr;
+    MessageBanner *m_banner = nullptr;
+    QLabel *m_connectionLabel = nullptr;
+    QLabel *m_healthLabel = nullptr;
+    QTimer *m_healthTimer = nullptr;
+    QMap<Area, Page *> m_pages;
+    bool m_healthPending = false;
+};
+
+} // namespace nobill

@@ -1,0 +1,389 @@
+#include "tenants/tenantspage.h"
+
+#include "common/messagebanner.h"
+#include "database/databaseworker.h"
+#include "tenants/tenantdetailpanel.h"
+#include "tenants/tenantdialog.h"
+#include "tenants/tenantlistmodel.h"
+#include "tenants/tenantservice.h"
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLocale>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QShortcut>
+#include <QSplitter>
+#include <QTableView>
+#include <QTimer>
+#include <QVBoxLayout>
+
+namespace nobill {
+
+TenantsPage::TenantsPage(const ConnectionSettings &settings, QWidget *parent)
+    : Page(parent)
+    , m_listWorker(std::make_unique<DatabaseWorker>(settings, QStringLiteral("tenants-list")))
+    , m_actionWorker(std::make_unique<DatabaseWorker>(settings, QStringLiteral("tenants-actions")))
+{
+    setObjectName(QStringLiteral("tenantsPage"));
+    m_model = new TenantListModel(m_listWorker.get(), this);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(8, 8, 8, 8);
+
+    auto *toolbar = new QHBoxLayout;
+    m_filter = new QLineEdit(this);
+    m_filter->setObjectName(QStringLiteral("tenantFilter"));
+    m_filter->setPlaceholderText(tr("Filter by name, slug, email or Stripe id"));
+    m_filter->setClearButtonEnabled(true);
+    m_filter->setAccessibleName(tr("Filter tenants"));
+    m_statusFilter = new QComboBox(this);
+    m_statusFilter->setObjectName(QStringLiteral("tenantStatusFilter"));
+    m_statusFilter->setAccessibleName(tr("Status filter"));
+    m_statusFilter->addItem(tr("All statuses"), QString());
+    m_statusFilter->addItem(tr("Active"), QStringLiteral("active"));
+    m_statusFilter->addItem(tr("Suspended"), QStringLiteral("suspended"));
+    m_newButton = new QPushButton(tr("&New tenant…"), this);
+    m_newButton->setObjectName(QStringLiteral("newTenantButton"));
+    m_editButton = new QPushButton(tr("&Edit…"), this);
+    m_editButton->setObjectName(QStringLiteral("editTenantButton"));
+    m_suspendButton = new QPushButton(tr("&Suspend…"), this);
+    m_suspendButton->setObjectName(QStringLiteral("suspendTenantButton"));
+    m_deleteButton = new QPushButton(tr("&Delete…"), this);
+    m_deleteButton->setObjectName(QStringLiteral("deleteTenantButton"));
+    toolbar->addWidget(m_filter, 3);
+    toolbar->addWidget(m_statusFilter, 1);
+    toolbar->addSpacing(12);
+    toolbar->addWidget(m_newButton);
+    toolbar->addWidget(m_editButton);
+    toolbar->addWidget(m_suspendButton);
+    toolbar->addWidget(m_deleteButton);
+    layout->addLayout(toolbar);
+
+    m_banner = new MessageBanner(this);
+    layout->addWidget(m_banner);
+
+    auto *splitter = new QSplitter(Qt::Horizontal, this);
+    auto *listBox = new QWidget(splitter);
+    auto *listLayout = new QVBoxLayout(listBox);
+    listLayout->setContentsMargins(0, 0, 0, 0);
+    m_view = new QTableView(listBox);
+    m_view->setObjectName(QStringLiteral("tenantTable"));
+    m_view->setModel(m_model);
+    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_view->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_view->setSortingEnabled(true);
+    m_view->sortByColumn(TenantListModel::Name, Qt::AscendingOrder);
+    m_view->setAlternatingRowColors(true);
+    m_view->verticalHeader()->hide();
+    m_view->horizontalHeader()->setStretchLastSection(true);
+    m_view->horizontalHeader()->setHighlightSections(false);
+    m_view->setWordWrap(false);
+    m_view->setColumnWidth(TenantListModel::Name, 200);
+    m_view->setColumnWidth(TenantListModel::Slug, 150);
+    m_view->setColumnWidth(TenantListModel::Status, 90);
+    m_view->setColumnWidth(TenantListModel::Currency, 70);
+    m_view->setColumnWidth(TenantListModel::BillingEmail, 220);
+    m_view->setColumnWidth(TenantListModel::StripeCustomer, 160);
+    m_view->setAccessibleName(tr("Tenants"));
+    listLayout->addWidget(m_view, 1);
+    m_count = new QLabel(listBox);
+    m_count->setObjectName(QStringLiteral("tenantCount"));
+    listLayout->addWidget(m_count);
+    m_details = new TenantDetailPanel(m_actionWorker.get(), splitter);
+    splitter->addWidget(listBox);
+    splitter->addWidget(m_details);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 1);
+    layout->addWidget(splitter, 1);
+
+    m_filterDebounce = new QTimer(this);
+    m_filterDebounce->setSingleShot(true);
+    m_filterDebounce->setInterval(250);
+    connect(m_filter, &QLineEdit::textChanged, m_filterDebounce, qOverload<>(&QTimer::start));
+    connect(m_filterDebounce, &QTimer::timeout, this,
+            [this]() { m_model->setFilterText(m_filter->text()); });
+    connect(m_statusFilter, &QComboBox::currentIndexChanged, this,
+            [this]() { m_model->setStatusFilter(m_statusFilter->currentData().toString()); });
+
+    m_announceTimer = new QTimer(this);
+    m_announceTimer->setSingleShot(true);
+    m_announceTimer->setInterval(8000);
+    connect(m_announceTimer, &QTimer::timeout, m_banner, &MessageBanner::clear);
+
+    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &TenantsPage::selectionChanged);
+    connect(m_view, &QTableView::doubleClicked, this, &TenantsPage::editSelected);
+    connect(m_model, &AsyncTableModel::pageLoaded, this, [this]() {
+        restoreSelection();
+        updateCount();
+    });
+    connect(m_model, &AsyncTableModel::totalCountChanged, this, &TenantsPage::updateCount);
+    connect(m_model, &AsyncTableModel::loadingChanged, this, &TenantsPage::updateCount);
+    connect(m_model, &AsyncTableModel::loadFailed, this, [this](const QString &message) {
+        m_banner->showMessage(MessageBanner::Kind::Error,
+                              tr("The tenants could not be loaded. %1").arg(message), tr("Retry"));
+    });
+    connect(m_banner, &MessageBanner::actionTriggered, this, [this]() {
+        m_banner->clear();
+        m_model->reload();
+    });
+    connect(m_newButton, &QPushButton::clicked, this, &TenantsPage::newTenant);
+    connect(m_editButton, &QPushButton::clicked, this, &TenantsPage::editSelected);
+    connect(m_suspendButton, &QPushButton::clicked, this, &TenantsPage::toggleSuspension);
+    connect(m_deleteButton, &QPushButton::clicked, this, &TenantsPage::deleteSelected);
+    auto *focusFilter = new QShortcut(QKeySequence::Find, this);
+    connect(focusFilter, &QShortcut::activated, m_filter, [this]() {
+        m_filter->setFocus();
+        m_filter->selectAll();
+    });
+    auto *refresh = new QShortcut(QKeySequence::Refresh, this);
+    connect(refresh, &QShortcut::activated, m_model, &AsyncTableModel::reload);
+    updateActions();
+}
+
+TenantsPage::~TenantsPage()
+{
+    // Views and the model go first, so no completion reaches a half-destroyed page; the
+    // workers then finish their current statement and close their connections.
+    delete m_view;
+    delete m_model;
+}
+
+void TenantsPage::activate()
+{
+    if (m_activated)
+        return;
+    m_activated = true;
+    m_model->reload();
+}
+
+bool TenantsPage::isBusy() const
+{
+    return m_model->isLoading() || m_details->isLoading() || m_busyAction;
+}
+
+void TenantsPage::setReadOnly(bool readOnly, const QString &reason)
+{
+    m_readOnly = readOnly;
+    m_readOnlyReason = reason;
+    updateActions();
+}
+
+TenantDialog *TenantsPage::openDialog() const
+{
+    return findChild<TenantDialog *>();
+}
+
+const Tenant *TenantsPage::selectedTenant() const
+{
+    const QModelIndexList rows = m_view->selectionModel()->selectedRows();
+    if (rows.isEmpty())
+        return nullptr;
+    return &m_model->tenantAt(rows.first().row());
+}
+
+void TenantsPage::selectionChanged()
+{
+    const Tenant *tenant = selectedTenant();
+    if (tenant) {
+        m_selectedId = tenant->id;
+        m_details->showTenant(*tenant);
+    } else if (m_model->rowCount() > 0 || !m_model->isLoading()) {
+        m_details->clear();
+    }
+    updateActions();
+}
+
+void TenantsPage::restoreSelection()
+{
+    if (m_selectedId.isEmpty() || selectedTenant())
+        return;
+    const int row = m_model->rowOfId(m_selectedId);
+    if (row >= 0) {
+        m_view->selectRow(row);
+        m_view->scrollTo(m_model->index(row, 0));
+    }
+}
+
+void TenantsPage::updateActions()
+{
+    const Tenant *tenant = selectedTenant();
+    const bool canWrite = !m_readOnly && !m_busyAction;
+    m_newButton->setEnabled(canWrite);
+    m_editButton->setEnabled(canWrite && tenant);
+    m_suspendButton->setEnabled(canWrite && tenant);
+    m_deleteButton->setEnabled(canWrite && tenant);
+    m_suspendButton->setText(tenant && tenant->isSuspended() ? tr("&Reactivate…")
+                                                             : tr("&Suspend…"));
+    const QString why = m_readOnly ? m_readOnlyReason : QString();
+    for (QPushButton *b : {m_newButton, m_editButton, m_suspendButton, m_deleteButton})
+        b->setToolTip(why);
+}
+
+void TenantsPage::updateCount()
+{
+    const QLocale locale;
+    const int total = m_model->totalCount();
+    const int loaded = m_model->rowCount();
+    if (total < 0) {
+        m_count->setText(m_model->isLoading() ? tr("Loading…") : QString());
+        return;
+    }
+    if (total == 0) {
+        m_count->setText(m_model->query().text.isEmpty() && m_model->query().status.isEmpty()
+                             ? tr("No tenants yet. Create the first one with \"New tenant\".")
+                             : tr("No tenant matches this filter."));
+        return;
+    }
+    if (loaded < total)
+        m_count->setText(tr("%1 tenants, %2 shown (scroll for more)")
+                             .arg(locale.toString(total), locale.toString(loaded)));
+    else
+        m_count->setText(tr("%n tenant(s)", nullptr, total));
+}
+
+void TenantsPage::announce(const QString &message)
+{
+    m_banner->showMessage(MessageBanner::Kind::Information, message);
+    m_announceTimer->start();
+    emit statusMessage(message);
+}
+
+void TenantsPage::showFailure(const QString &message)
+{
+    m_announceTimer->stop();
+    m_banner->showMessage(MessageBanner::Kind::Error, message);
+}
+
+void TenantsPage::newTenant()
+{
+    if (m_readOnly || openDialog())
+        return;
+    auto *dialog = new TenantDialog(m_actionWorker.get(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &TenantDialog::saved, this,
+            [this](const Tenant &tenant) { tenantSaved(tenant, true); });
+    dialog->open();
+}
+
+void TenantsPage::editSelected()
+{
+    const Tenant *tenant = selectedTenant();
+    if (m_readOnly || !tenant || openDialog())
+        return;
+    auto *dialog = new TenantDialog(m_actionWorker.get(), *tenant, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &TenantDialog::saved, this,
+            [this](const Tenant &saved) { tenantSaved(saved, false); });
+    dialog->open();
+}
+
+void TenantsPage::tenantSaved(const Tenant &tenant, bool created)
+{
+    m_selectedId = tenant.id;
+    announce(created ? tr("Tenant %1 was created.").arg(tenant.name)
+                     : tr("Changes to %1 were saved.").arg(tenant.name));
+    // A new or renamed tenant may move in the database's order: reload, then reselect it.
+    m_model->reload();
+}
+
+void TenantsPage::toggleSuspension()
+{
+    const Tenant *selected = selectedTenant();
+    if (m_readOnly || !selected || m_busyAction)
+        return;
+    const Tenant tenant = *selected;
+    const bool suspend = !tenant.isSuspended();
+    auto *box = new QMessageBox(QMessageBox::Question,
+                                suspend ? tr("Suspend tenant") : tr("Reactivate tenant"),
+                                suspend ? tr("Suspend %1?").arg(tenant.name)
+                                        : tr("Reactivate %1?").arg(tenant.name),
+                                QMessageBox::Cancel, this);
+    box->setInformativeText(
+        suspend ? tr("The tenant is marked as suspended. Its subscriptions, invoices and "
+                     "usage are kept, and nothing changes in Stripe. You can reactivate it "
+                     "at any time.")
+                : tr("The tenant is marked as active again."));
+    QPushButton *confirm =
+        box->addButton(suspend ? tr("Suspend") : tr("Reactivate"), QMessageBox::AcceptRole);
+    box->setDefaultButton(QMessageBox::Cancel);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    connect(box, &QMessageBox::finished, this, [this, box, confirm, tenant, suspend]() {
+        if (box->clickedButton() != confirm)
+            return;
+        m_busyAction = true;
+        updateActions();
+        m_actionWorker->run<Tenant>(
+            this,
+            [tenant, suspend](const QString &connection) {
+                TenantService service(connection);
+                return suspend ? service.suspend(tenant.id, tenant.version)
+                               : service.reactivate(tenant.id, tenant.version);
+            },
+            [this, suspend](Result<Tenant> result) {
+                m_busyAction = false;
+                if (!result) {
+                    showFailure(result.error().message);
+                    m_model->reload();
+                } else {
+                    m_model->updateTenant(result.value());
+                    if (const Tenant *current = selectedTenant())
+                        m_details->showTenant(*current);
+                    announce(suspend ? tr("%1 is now suspended.").arg(result.value().name)
+                                     : tr("%1 is active again.").arg(result.value().name));
+                }
+                updateActions();
+            });
+    });
+    box->open();
+}
+
+void TenantsPage::deleteSelected()
+{
+    const Tenant *selected = selectedTenant();
+    if (m_readOnly || !selected || m_busyAction)
+        return;
+    const Tenant tenant = *selected;
+    auto *box = new QMessageBox(QMessageBox::Warning, tr("Delete tenant"),
+                                tr("Delete %1 for good?").arg(tenant.name), QMessageBox::Cancel,
+                                this);
+    box->setInformativeText(tr("This cannot be undone. A tenant that has subscriptions, "
+                               "invoices or usage cannot be deleted; suspend it instead."));
+    QPushButton *confirm = box->addButton(tr("Delete"), QMessageBox::DestructiveRole);
+    box->setDefaultButton(QMessageBox::Cancel);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    connect(box, &QMessageBox::finished, this, [this, box, confirm, tenant]() {
+        if (box->clickedButton() != confirm)
+            return;
+        m_busyAction = true;
+        updateActions();
+        const QString id = tenant.id;
+        m_actionWorker->run<bool>(
+            this,
+            [id](const QString &connection) -> Result<bool> {
+                Status removed = TenantService(connection).remove(id);
+                if (!removed)
+                    return removed.error();
+                return true;
+            },
+            [this, tenant](Result<bool> result) {
+                m_busyAction = false;
+                if (!result) {
+                    showFailure(result.error().message);
+                } else {
+                    m_selectedId.clear();
+                    m_details->clear();
+                    announce(tr("%1 was deleted.").arg(tenant.name));
+                    m_model->reload();
+                }
+                updateActions();
+            });
+    });
+    box->open();
+}
+
+} // namespace nobill

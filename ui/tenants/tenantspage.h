@@ -1,0 +1,88 @@
+#pragma once
+
+#include "common/page.h"
+#include "database/connectionsettings.h"
+
+#include <memory>
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QTableView;
+class QTimer;
+
+namespace nobill {
+
+class DatabaseWorker;
+class MessageBanner;
+class TenantDetailPanel;
+class TenantDialog;
+class TenantListModel;
+struct Tenant;
+
+// The Tenants screen: a paged list filtered and sorted by the database, a detail panel, and
+// the actions on a tenant. Every later list screen follows this shape.
+class TenantsPage final : public Page
+{
+    Q_OBJECT
+public:
+    explicit TenantsPage(const ConnectionSettings &settings, QWidget *parent = nullptr);
+    ~TenantsPage() override;
+
+    void activate() override;
+    bool isBusy() const override;
+
+    // Writing is off when the schema is newer than this program (read-only mode).
+    void setReadOnly(bool readOnly, const QString &reason);
+
+    TenantListModel *model() const { return m_model; }
+    QTableView *view() const { return m_view; }
+    MessageBanner *banner() const { return m_banner; }
+    // The open create/edit dialog, if any (tests and screenshots drive it).
+    TenantDialog *openDialog() const;
+
+public slots:
+    void newTenant();
+    void editSelected();
+    void toggleSuspension();
+    void deleteSelected();
+
+signals:
+    void statusMessage(const QString &message);
+
+private:
+    const Tenant *selectedTenant() const;
+    void selectionChanged();
+    void updateActions();
+    void updateCount();
+    void restoreSelection();
+    void announce(const QString &message);
+    void showFailure(const QString &message);
+    void tenantSaved(const Tenant &tenant, bool created);
+
+    // Reads page the list; the action worker serves the detail panel and writes, so a long
+    // list load never delays a save.
+    std::unique_ptr<DatabaseWorker> m_listWorker;
+    std::unique_ptr<DatabaseWorker> m_actionWorker;
+    TenantListModel *m_model = nullptr;
+    QTableView *m_view = nullptr;
+    TenantDetailPanel *m_details = nullptr;
+    MessageBanner *m_banner = nullptr;
+    QLineEdit *m_filter = nullptr;
+    QComboBox *m_statusFilter = nullptr;
+    QLabel *m_count = nullptr;
+    QPushButton *m_newButton = nullptr;
+    QPushButton *m_editButton = nullptr;
+    QPushButton *m_suspendButton = nullptr;
+    QPushButton *m_deleteButton = nullptr;
+    QTimer *m_filterDebounce = nullptr;
+    QTimer *m_announceTimer = nullptr;
+    QString m_selectedId;
+    bool m_activated = false;
+    bool m_readOnly = false;
+    bool m_busyAction = false;
+    QString m_readOnlyReason;
+};
+
+} // namespace nobill
