@@ -10,6 +10,13 @@ Result<QSqlQuery> execSql(const QSqlDatabase &db, const QString &sql, const QVar
 {
     QSqlQuery query(db);
     query.setForwardOnly(true);
+    // Without values there is nothing to bind, and some statements (DDL, several statements
+    // in one string) cannot be prepared at all: run them as they are.
+    if (values.isEmpty()) {
+        if (!query.exec(sql))
+            return translateSqlError(query.lastError());
+        return query;
+    }
     if (!query.prepare(sql))
         return translateSqlError(query.lastError());
     for (const QVariant &value : values)
