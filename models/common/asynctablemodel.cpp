@@ -24,13 +24,18 @@ void AsyncTableModel::reload()
     clearRows();
     m_hasMore = true;
     m_lastError.clear();
+    // Loading before the reset ends: views (and QAbstractItemModelTester) ask canFetchMore()
+    // from endResetModel(), and must not start a second first page.
+    const bool wasLoading = m_loading;
+    m_loading = true;
     endResetModel();
-    // A request of the old generation may still run; its answer is dropped when it comes.
+    if (!wasLoading)
+        emit loadingChanged(true);
     if (m_totalCount != -1) {
         m_totalCount = -1;
         emit totalCountChanged(-1);
     }
-    setLoading(true);
+    // A request of the old generation may still run; its answer is dropped when it comes.
     requestPage(m_generation);
     requestCount(m_generation);
 }

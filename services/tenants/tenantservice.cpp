@@ -248,7 +248,9 @@ Result<bool> TenantService::isSlugAvailable(const QString &slug, const QString &
     auto q = execSql(db,
                      QStringLiteral("SELECT NOT EXISTS (SELECT 1 FROM organizations "
                                     "WHERE slug = ? AND id::text <> ?)"),
-                     {slug.trimmed().toLower(), exceptTenantId});
+                     // A null QString would bind as NULL and make every comparison unknown.
+                     {slug.trimmed().toLower(), exceptTenantId.isEmpty() ? QStringLiteral("")
+                                                                         : exceptTenantId});
     if (!q)
         return q.error();
     q.value().next();
