@@ -183,13 +183,12 @@ TenantDraft TenantDialog::draft() const
 
 void TenantDialog::setDraft(const TenantDraft &d)
 {
-    m_name->setText(d.name);
-    {
+    m_name->setText(d.name); // suggests a slug while the operator has not typed one
+    if (!d.slug.isEmpty()) {
         const QSignalBlocker blocker(m_slug);
         m_slug->setText(d.slug);
-    }
-    if (!d.slug.isEmpty())
         m_slugEdited = true;
+    }
     m_email->setText(d.billingEmail);
     m_currency->setCurrentText(d.currency);
     m_taxId->setText(d.taxId);

@@ -1,0 +1,181 @@
+#include "startup/consolestartup.h"
+
+#include "connection/connectiondialog.h"
+#include "database/databaseworker.h"
+#include "database/serverinfo.h"
+#include "demo/democluster.h"
+#include "mainwindow/mainwindow.h"
+#include "startup/screenshotrunner.h"
+
+#include <QApplication>
+#include <QLabel>
+#include <QPushButton>
+#include <QTextStream>
+#include <QThread>
+#include <QVBoxLayout>
+
+namespace nobill {
+
+ConsoleStartup::ConsoleStartup(Options options, QObject *parent)
+    : QObject(parent)
+    , m_options(std::move(options))
+{}
+
+ConsoleStartup::~ConsoleStartup()
+{
+    delete m_window.data();
+}
+
+MainWindow *ConsoleStartup::mainWindow() const
+{
+    return m_window.data();
+}
+
+void ConsoleStartup::start()
+{
+    if (m_options.demo) {
+        startDemo();
+        return;
+    }
+    ConnectionSettings initial =
+        m_options.connection ? *m_options.connection : ConnectionDialog::savedProfile();
+    askForConnection(initial, QString());
+}
+
+void ConsoleStartup::showProgress(const QString &text)
+{
+    if (!m_progressWindow) {
+        m_progressWindow = std::make_unique<QWidget>();
+        m_progressWindow->setObjectName(QStringLiteral("startupWindow"));
+        m_progressWindow->setWindowTitle(tr("NOBill Console"));
+        m_progressWindow->setMinimumWidth(420);
+        auto *layout = new QVBoxLayout(m_progressWindow.get());
+        m_progressLabel = new QLabel(m_progressWindow.get());
+        m_progressLabel->setWordWrap(true);
+        m_progressLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+        layout->addWidget(m_progressLabel);
+        auto *buttons = new QHBoxLayout;
+        m_retryButton = new QPushButton(tr("&Try again"), m_progressWindow.get());
+        auto *quit = new QPushButton(tr("&Quit"), m_progressWindow.get());
+        buttons->addStretch(1);
+        buttons->addWidget(m_retryButton);
+        buttons->addWidget(quit);
+        layout->addLayout(buttons);
+        connect(m_retryButton, &QPushButton::clicked, this, &ConsoleStartup::start);
+        connect(quit, &QPushButton::clicked, this, [this]() { emit finished(1); });
+    }
+    m_progressLabel->setText(text);
+    m_retryButton->hide();
+    if (m_options.screenshotDirectory.isEmpty())
+        m_progressWindow->show();
+}
+
+void ConsoleStartup::showFatal(const QString &text, bool offerRetry)
+{
+    if (!m_options.screenshotDirectory.isEmpty()) {
+        QTextStream(stderr) << text << Qt::endl;
+        emit finished(1);
+        return;
+    }
+    showProgress(text);
+    m_retryButton->setVisible(offerRetry);
+}
+
+void ConsoleStartup::startDemo()
+{
+    showProgress(tr("Starting the demo database… The first start creates it and fills it with "
+                    "example data, which takes a few seconds."));
+    const QString directory = m_options.demoDirectory;
+    // initdb and the seed take seconds: they run on a thread of their own, never on this one.
+    QPointer<ConsoleStartup> self(this);
+    QThread *thread = QThread::create([self, directory]() {
+        DemoCluster demo(directory);
+        Result<ConnectionSettings> up = demo.up();
+        if (!self)
+            return;
+        QMetaObject::invokeMethod(
+            self.data(),
+            [self, up]() {
+                ConsoleStartup *startup = self.data();
+                if (!startup)
+                    return;
+                startup->demoReady(up);
+            },
+            Qt::QueuedConnection);
+    });
+    connect(thread, &QThread::finished, thread, &QObject::deleteLater);
+    thread->start();
+}
+
+void ConsoleStartup::demoReady(const Result<ConnectionSettings> &up)
+{
+    if (!up) {
+        showFatal(tr("The demo database could not be started.\n\n%1").arg(up.error().message),
+                  true);
+        return;
+    }
+    ConnectionSettings settings = up.value();
+    settings.source = QStringLiteral("console");
+    openMainWindow(settings, QString());
+}
+
+void ConsoleStartup::askForConnection(const ConnectionSettings &initial, const QString &problem)
+{
+    if (!m_options.screenshotDirectory.isEmpty()) {
+        showFatal(tr("Screenshots need a database: use --demo, or --connect with a password "
+                     "in the address."),
+                  false);
+        return;
+    }
+    if (m_progressWindow)
+        m_progressWindow->hide();
+    auto *dialog = new ConnectionDialog(initial);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    if (!problem.isEmpty())
+        dialog->showProblem(problem);
+    connect(dialog, &QDialog::accepted, this,
+            [this, dialog]() { openMainWindow(dialog->settings(), dialog->readOnlyReason()); });
+    connect(dialog, &QDialog::rejected, this, [this]() {
+        if (!m_window)
+            emit finished(0);
+    });
+    dialog->open();
+    // Given a full address with a password, try it at once instead of asking.
+    if (m_options.connection && !m_options.connection->password.isEmpty() && problem.isEmpty()) {
+        m_options.connection.reset();
+        dialog->tryConnect();
+    }
+}
+
+void ConsoleStartup::openMainWindow(const ConnectionSettings &settings,
+                                    const QString &readOnlyReason)
+{
+    if (m_progressWindow)
+        m_progressWindow->hide();
+    if (m_window) {
+        m_window->disconnect(this); // replacing the window is not quitting
+        delete m_window.data();
+    }
+    MainWindow::Options options;
+    options.demo = m_options.demo;
+    options.readOnlyReason = readOnlyReason;
+    m_window = new MainWindow(settings, options);
+    m_window->setAttribute(Qt::WA_DeleteOnClose);
+    connect(m_window.data(), &MainWindow::changeConnectionRequested, this, [this, settings]() {
+        ConnectionSettings initial = settings;
+        initial.password.clear();
+        askForConnection(initial, QString());
+    });
+    connect(m_window.data(), &QObject::destroyed, this, [this]() {
+        if (!m_window)
+            emit finished(0);
+    });
+    m_window->show();
+    if (!m_options.screenshotDirectory.isEmpty()) {
+        m_screenshots = new ScreenshotRunner(m_window.data(), m_options.screenshotDirectory, this);
+        connect(m_screenshots, &ScreenshotRunner::finished, this, &ConsoleStartup::finished);
+        m_screenshots->start();
+    }
+}
+
+} // namespace nobill

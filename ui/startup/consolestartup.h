@@ -1,0 +1,63 @@
+#pragma once
+
+#include "database/connectionsettings.h"
+
+#include <QObject>
+#include <QPointer>
+#include <QString>
+
+#include <memory>
+#include <optional>
+
+class QLabel;
+class QPushButton;
+class QWidget;
+
+namespace nobill {
+
+class ConnectionDialog;
+class MainWindow;
+class ScreenshotRunner;
+
+// Takes the console from launch to a usable main window: starts the embedded demo
+// database (--demo) or asks for a connection, checks the schema, opens the window. Slow
+// steps run on worker threads behind a small progress window, so nothing freezes.
+class ConsoleStartup final : public QObject
+{
+    Q_OBJECT
+public:
+    struct Options
+    {
+        bool demo = false;
+        QString demoDirectory;              // empty: the default place for this user
+        QString screenshotDirectory;        // non-empty: save every screen, then quit
+        std::optional<ConnectionSettings> connection; // --connect URI
+    };
+
+    explicit ConsoleStartup(Options options, QObject *parent = nullptr);
+    ~ConsoleStartup() override;
+
+    void start();
+    MainWindow *mainWindow() const;
+
+signals:
+    // The console should quit with this code (screenshots done, or the operator gave up).
+    void finished(int exitCode);
+
+private:
+    void startDemo();
+    void demoReady(const Result<ConnectionSettings> &up);
+    void askForConnection(const ConnectionSettings &initial, const QString &problem);
+    void openMainWindow(const ConnectionSettings &settings, const QString &readOnlyReason);
+    void showProgress(const QString &text);
+    void showFatal(const QString &text, bool offerRetry);
+
+    Options m_options;
+    std::unique_ptr<QWidget> m_progressWindow;
+    QLabel *m_progressLabel = nullptr;
+    QPushButton *m_retryButton = nullptr;
+    QPointer<MainWindow> m_window;
+    ScreenshotRunner *m_screenshots = nullptr;
+};
+
+} // namespace nobill
