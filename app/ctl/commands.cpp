@@ -1,8 +1,220 @@
 #include "commands.h"
 
+#include "database/connection.h"
+#include "database/connectionsettings.h"
+#include "database/migrator.h"
+#include "demo/democluster.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QLoggingCategory>
+
+#include <cstdio>
+
 namespace nobill::ctl {
-int run(int, char **)
+
+namespace {
+
+enum ExitCode {
+    Success = 0,
+    Failure = 1,
+    BadUsage = 2,
+    NotRunning = 3, // `demo status`, as `pg_ctl status` and `systemctl status` do
+};
+
+QString tr(const char *text)
 {
-    return 2;
+    return QCoreApplication::translate("nobillctl", text);
 }
+
+void printLine(FILE *stream, const QString &text)
+{
+    const QByteArray bytes = text.toLocal8Bit();
+    std::fwrite(bytes.constData(), 1, static_cast<size_t>(bytes.size()), stream);
+    std::fputc('\n', stream);
+    std::fflush(stream);
+}
+
+void say(const QString &text)
+{
+    printLine(stdout, text);
+}
+
+void complain(const QString &text)
+{
+    printLine(stderr, QStringLiteral("nobillctl: ") + text);
+}
+
+int fail(const Error &error)
+{
+    complain(error.message);
+    return Failure;
+}
+
+QString usage()
+{
+    return tr("Usage:\n"
+              "  nobillctl demo up [--dir DIR]     Start the demo database (created and filled "
+              "with demo data on first use); prints its address.\n"
+              "  nobillctl demo down [--dir DIR]   Stop the demo database; its data stays.\n"
+              "  nobillctl demo status [--dir DIR] Show whether the demo database is running "
+              "(exit status 3 when it is not).\n"
+              "  nobillctl migrate --db URI        Bring a database's schema up to this "
+              "version, e.g. --db postgresql://owner@host:5432/nobill\n"
+              "  nobillctl help                    Show this help.\n"
+              "  nobillctl --version               Show the version.\n"
+              "\n"
+              "The demo directory defaults to $NOBILL_DEMO_DIR, else %1.\n"
+              "A password missing from the URI is taken from PGPASSWORD or ~/.pgpass.")
+        .arg(DemoCluster::defaultRootDirectory());
+}
+
+int usageError(const QString &reason)
+{
+    complain(reason + QLatin1Char(' ') + tr("Run \"nobillctl help\" for the usage."));
+    return BadUsage;
+}
+
+int demoUp(const QString &directory)
+{
+    DemoCluster demo(directory);
+    Result<ConnectionSettings> settings = demo.up();
+    if (!settings)
+        return fail(settings.error());
+    // The only line on stdout, so that `psql "$(nobillctl demo up)"` works.
+    say(settings.value().toUri(true));
+    return Success;
+}
+
+int demoDown(const QString &directory)
+{
+    DemoCluster demo(directory);
+    const bool wasRunning = demo.status().running;
+    if (Status stopped = demo.down(); !stopped)
+        return fail(stopped.error());
+    say(wasRunning ? tr("The demo database in %1 has stopped.").arg(demo.rootDirectory())
+                   : tr("The demo database in %1 was not running.").arg(demo.rootDirectory()));
+    return Success;
+}
+
+int demoStatus(const QString &directory)
+{
+    const DemoClusterState state = DemoCluster(directory).status();
+    if (!state.initialised) {
+        say(tr("No demo database in %1 yet; \"nobillctl demo up\" creates it.")
+                .arg(state.directory));
+        return NotRunning;
+    }
+    if (!state.running) {
+        say(tr("The demo database in %1 is stopped.").arg(state.directory));
+        return NotRunning;
+    }
+    say(tr("The demo database in %1 is running on 127.0.0.1 port %2.")
+            .arg(state.directory)
+            .arg(state.port));
+    return Success;
+}
+
+int migrate(const QString &uri)
+{
+    Result<ConnectionSettings> parsed = ConnectionSettings::fromUri(uri);
+    if (!parsed)
+        return usageError(parsed.error().message);
+    ConnectionSettings settings = parsed.value();
+    settings.source = QStringLiteral("cli");
+
+    const QString connectionName = uniqueConnectionName(QStringLiteral("ctl-migrate"));
+    if (Status opened = openConnection(settings, connectionName); !opened)
+        return fail(opened.error());
+    const Migrator migrator(connectionName);
+    Result<int> applied = Migrator(connectionName).migrate();
+    Result<SchemaStatus> after =
+        applied ? migrator.status() : Result<SchemaStatus>(applied.error());
+    closeConnection(connectionName);
+    if (!applied)
+        return fail(applied.error());
+    if (!after)
+        return fail(after.error());
+
+    const int version = after.value().databaseVersion;
+    const int count = applied.value();
+    if (count == 0)
+        say(tr("Schema is current at version %1.").arg(version));
+    else if (count == 1)
+        say(tr("Applied 1 migration; schema is at version %1.").arg(version));
+    else
+        say(tr("Applied %1 migrations; schema is at version %2.").arg(count).arg(version));
+    return Success;
+}
+
+} // namespace
+
+int run(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("nobillctl"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(NOBILL_VERSION));
+    // Progress notes of the services stay out of a command line tool's output unless asked
+    // for (QT_LOGGING_RULES still overrides this).
+    QLoggingCategory::setFilterRules(QStringLiteral("nobill.*.info=false\nnobill.*.debug=false"));
+
+    QCommandLineParser parser;
+    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    const QCommandLineOption dirOption(QStringLiteral("dir"), tr("Directory of the demo database."),
+                                       tr("DIR"));
+    const QCommandLineOption dbOption(QStringLiteral("db"), tr("Address of the database."),
+                                      tr("URI"));
+    const QCommandLineOption versionOption(QStringLiteral("version"), tr("Show the version."));
+    const QCommandLineOption helpOption({QStringLiteral("h"), QStringLiteral("help")},
+                                        tr("Show this help."));
+    parser.addOptions({dirOption, dbOption, versionOption, helpOption});
+    parser.addPositionalArgument(QStringLiteral("command"), tr("demo, migrate or help."));
+
+    if (!parser.parse(QCoreApplication::arguments()))
+        return usageError(parser.errorText());
+    if (parser.isSet(versionOption)) {
+        say(QStringLiteral("nobillctl %1").arg(QCoreApplication::applicationVersion()));
+        return Success;
+    }
+    const QStringList words = parser.positionalArguments();
+    if (parser.isSet(helpOption) || words.value(0) == QLatin1String("help")) {
+        if (words.size() > 1 && words.value(0) == QLatin1String("help"))
+            return usageError(tr("\"help\" takes no arguments."));
+        say(usage());
+        return Success;
+    }
+    if (words.isEmpty())
+        return usageError(tr("No command given."));
+
+    const QString command = words.first();
+    if (command == QLatin1String("demo")) {
+        if (parser.isSet(dbOption))
+            return usageError(tr("--db belongs to \"migrate\", not to \"demo\"."));
+        if (words.size() != 2)
+            return usageError(tr("\"demo\" needs one of up, down or status."));
+        const QString directory = parser.value(dirOption);
+        if (parser.isSet(dirOption) && directory.isEmpty())
+            return usageError(tr("--dir needs a directory."));
+        const QString action = words.at(1);
+        if (action == QLatin1String("up"))
+            return demoUp(directory);
+        if (action == QLatin1String("down"))
+            return demoDown(directory);
+        if (action == QLatin1String("status"))
+            return demoStatus(directory);
+        return usageError(tr("Unknown demo action \"%1\": use up, down or status.").arg(action));
+    }
+    if (command == QLatin1String("migrate")) {
+        if (parser.isSet(dirOption))
+            return usageError(tr("--dir belongs to \"demo\", not to \"migrate\"."));
+        if (words.size() != 1)
+            return usageError(tr("\"migrate\" takes no further words; give the database with "
+                                 "--db URI."));
+        if (!parser.isSet(dbOption) || parser.value(dbOption).isEmpty())
+            return usageError(tr("\"migrate\" needs the database: --db URI."));
+        return migrate(parser.value(dbOption));
+    }
+    return usageError(tr("Unknown command \"%1\".").arg(command));
+}
+
 } // namespace nobill::ctl

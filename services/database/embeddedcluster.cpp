@@ -504,6 +504,8 @@ Status prepareRootDirectory(const Paths &paths)
                  paths.root, QStringLiteral("-a"), QStringLiteral("-x"), paths.root},
                 10000, QStringLiteral("/"));
     if (!reachable.ok()) {
+        if (!existed)
+            QDir().rmdir(paths.root);
         return makeError(ErrorKind::PermissionDenied,
                          tr("The PostgreSQL server runs as the system user \"postgres\" when "
                             "started by root, and that user cannot reach %1 (a parent directory "
