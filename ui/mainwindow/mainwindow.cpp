@@ -39,8 +39,8 @@ MainWindow::MainWindow(const ConnectionSettings &settings, const Options &option
     m_navigation = new QListWidget(splitter);
     m_navigation->setObjectName(QStringLiteral("navigation"));
     m_navigation->setAccessibleName(tr("Areas"));
-    m_navigation->setMinimumWidth(170);
-    m_navigation->setMaximumWidth(240);
+    m_navigation->setMinimumWidth(150);
+    m_navigation->setMaximumWidth(180);
     m_navigation->setSpacing(1);
     QFont navFont = m_navigation->font();
     navFont.setPointSizeF(navFont.pointSizeF() * 1.1);

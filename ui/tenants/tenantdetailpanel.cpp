@@ -27,7 +27,7 @@ TenantDetailPanel::TenantDetailPanel(DatabaseWorker *worker, QWidget *parent)
     , m_worker(worker)
 {
     setObjectName(QStringLiteral("tenantDetailPanel"));
-    setMinimumWidth(300);
+    setMinimumWidth(260);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(12, 8, 8, 8);
     m_title = new QLabel(this);

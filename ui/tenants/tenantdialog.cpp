@@ -58,7 +58,10 @@ void TenantDialog::buildForm()
         problem->hide();
         column->addWidget(problem);
         m_problemLabels.insert(QLatin1String(key), problem);
-        form->addRow(label, column);
+        // A label of our own, so its mnemonic (&N) moves the focus to the field.
+        auto *caption = new QLabel(label, this);
+        caption->setBuddy(field);
+        form->addRow(caption, column);
     };
 
     m_name = new QLineEdit(this);
@@ -71,6 +74,7 @@ void TenantDialog::buildForm()
     auto *slugLayout = new QHBoxLayout(slugRow);
     slugLayout->setContentsMargins(0, 0, 0, 0);
     m_slug = new QLineEdit(slugRow);
+    slugRow->setFocusProxy(m_slug);
     m_slug->setObjectName(QStringLiteral("slug"));
     m_slug->setPlaceholderText(tr("acme-ltd"));
     m_slug->setMaxLength(63);
@@ -103,6 +107,7 @@ void TenantDialog::buildForm()
     m_address2 = new QLineEdit(this);
     m_address2->setObjectName(QStringLiteral("addressLine2"));
     auto *addressBox = new QWidget(this);
+    addressBox->setFocusProxy(m_address1);
     auto *addressLayout = new QVBoxLayout(addressBox);
     addressLayout->setContentsMargins(0, 0, 0, 0);
     addressLayout->setSpacing(4);

@@ -82,12 +82,13 @@ TenantsPage::TenantsPage(const ConnectionSettings &settings, QWidget *parent)
     m_view->horizontalHeader()->setStretchLastSection(true);
     m_view->horizontalHeader()->setHighlightSections(false);
     m_view->setWordWrap(false);
-    m_view->setColumnWidth(TenantListModel::Name, 200);
-    m_view->setColumnWidth(TenantListModel::Slug, 150);
-    m_view->setColumnWidth(TenantListModel::Status, 90);
-    m_view->setColumnWidth(TenantListModel::Currency, 70);
-    m_view->setColumnWidth(TenantListModel::BillingEmail, 220);
-    m_view->setColumnWidth(TenantListModel::StripeCustomer, 160);
+    m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 10);
+    m_view->setColumnWidth(TenantListModel::Name, 180);
+    m_view->setColumnWidth(TenantListModel::Slug, 115);
+    m_view->setColumnWidth(TenantListModel::Status, 80);
+    m_view->setColumnWidth(TenantListModel::Currency, 65);
+    m_view->setColumnWidth(TenantListModel::BillingEmail, 185);
+    m_view->setColumnWidth(TenantListModel::StripeCustomer, 115);
     m_view->setAccessibleName(tr("Tenants"));
     listLayout->addWidget(m_view, 1);
     m_count = new QLabel(listBox);
@@ -98,6 +99,7 @@ TenantsPage::TenantsPage(const ConnectionSettings &settings, QWidget *parent)
     splitter->addWidget(m_details);
     splitter->setStretchFactor(0, 3);
     splitter->setStretchFactor(1, 1);
+    splitter->setSizes({900, 280});
     layout->addWidget(splitter, 1);
 
     m_filterDebounce = new QTimer(this);
@@ -200,8 +202,15 @@ void TenantsPage::selectionChanged()
 
 void TenantsPage::restoreSelection()
 {
-    if (m_selectedId.isEmpty() || selectedTenant())
+    if (selectedTenant())
         return;
+    if (m_selectedId.isEmpty()) {
+        // Open on the first tenant, so the detail panel shows something useful at once.
+        if (m_model->rowCount() > 0) {
+            m_view->selectRow(0);
+        }
+        return;
+    }
     const int row = m_model->rowOfId(m_selectedId);
     if (row >= 0) {
         m_view->selectRow(row);
@@ -244,6 +253,7 @@ void TenantsPage::updateCount()
                              .arg(locale.toString(total), locale.toString(loaded)));
     else
         m_count->setText(tr("%n tenant(s)", nullptr, total));
+    // English plurals come from translations/nobill_en.ts, like every other language's.
 }
 
 void TenantsPage::announce(const QString &message)

@@ -1,0 +1,40 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<!-- English needs a translation file only for its plural forms ("1 tenant", "2 tenants").
+     Other languages get complete files of their own. -->
+<TS version="2.1" language="en">
+<context>
+    <name>nobill::TenantService</name>
+    <message numerus="yes">
+        <source>%n subscription(s)</source>
+        <translation>
+            <numerusform>%n subscription</numerusform>
+            <numerusform>%n subscriptions</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n invoice(s)</source>
+        <translation>
+            <numerusform>%n invoice</numerusform>
+            <numerusform>%n invoices</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n usage record(s)</source>
+        <translation>
+            <numerusform>%n usage record</numerusform>
+            <numerusform>%n usage records</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>nobill::TenantsPage</name>
+    <message numerus="yes">
+        <source>%n tenant(s)</source>
+        <translation>
+            <numerusform>%n tenant</numerusform>
+            <numerusform>%n tenants</numerusform>
+        </translation>
+    </message>
+</context>
+</TS>
