@@ -61,5 +61,7 @@ int main(int argc, char **argv)
                      Qt::QueuedConnection);
     QApplication::setQuitOnLastWindowClosed(false); // ConsoleStartup decides when we are done
     startup.start();
-    return app.exec();
+    const int exitCode = app.exec();
+    startup.stopDemoIfStarted();
+    return exitCode;
 }

@@ -90,7 +90,10 @@ void ConsoleStartup::startDemo()
     QPointer<ConsoleStartup> self(this);
     QThread *thread = QThread::create([self, directory]() {
         DemoCluster demo(directory);
+        const bool wasRunning = demo.status().running;
         Result<ConnectionSettings> up = demo.up();
+        if (self && up && !wasRunning)
+            self->m_stopDemoOnExit = true; // started by us: stopped by us (see stopDemoIfStarted)
         if (!self)
             return;
         QMetaObject::invokeMethod(
@@ -105,6 +108,18 @@ void ConsoleStartup::startDemo()
     });
     connect(thread, &QThread::finished, thread, &QObject::deleteLater);
     thread->start();
+}
+
+void ConsoleStartup::stopDemoIfStarted()
+{
+    if (!m_stopDemoOnExit)
+        return;
+    m_stopDemoOnExit = false;
+    // The windows are gone by now, so waiting the fraction of a second a fast shutdown takes
+    // freezes nothing. A cluster started by `nobillctl demo up` is left running.
+    Status stopped = DemoCluster(m_options.demoDirectory).down();
+    if (!stopped)
+        QTextStream(stderr) << stopped.error().message << Qt::endl;
 }
 
 void ConsoleStartup::demoReady(const Result<ConnectionSettings> &up)

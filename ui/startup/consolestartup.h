@@ -6,6 +6,7 @@
 #include <QPointer>
 #include <QString>
 
+#include <atomic>
 #include <memory>
 #include <optional>
 
@@ -38,6 +39,8 @@ public:
     ~ConsoleStartup() override;
 
     void start();
+    // Stops the demo database if this console started it. Call after the event loop ended.
+    void stopDemoIfStarted();
     MainWindow *mainWindow() const;
 
 signals:
@@ -58,6 +61,7 @@ private:
     QPushButton *m_retryButton = nullptr;
     QPointer<MainWindow> m_window;
     ScreenshotRunner *m_screenshots = nullptr;
+    std::atomic<bool> m_stopDemoOnExit{false}; // set on the demo thread
 };
 
 } // namespace nobill
