@@ -1,5 +1,7 @@
 #include "commands.h"
 
+#include "core/translations.h"
+
 #include "database/connection.h"
 #include "database/connectionsettings.h"
 #include "database/migrator.h"
@@ -154,6 +156,7 @@ int run(int argc, char **argv)
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("nobillctl"));
     QCoreApplication::setApplicationVersion(QStringLiteral(NOBILL_VERSION));
+    installTranslations();
     // Progress notes of the services stay out of a command line tool's output unless asked
     // for (QT_LOGGING_RULES still overrides this).
     QLoggingCategory::setFilterRules(QStringLiteral("nobill.*.info=false\nnobill.*.debug=false"));
