@@ -39,8 +39,7 @@ MainWindow::MainWindow(const ConnectionSettings &settings, const Options &option
     m_navigation = new QListWidget(splitter);
     m_navigation->setObjectName(QStringLiteral("navigation"));
     m_navigation->setAccessibleName(tr("Areas"));
-    m_navigation->setMinimumWidth(150);
-    m_navigation->setMaximumWidth(180);
+    m_navigation->setMinimumWidth(140);
     m_navigation->setSpacing(1);
     QFont navFont = m_navigation->font();
     navFont.setPointSizeF(navFont.pointSizeF() * 1.1);
@@ -60,6 +59,7 @@ MainWindow::MainWindow(const ConnectionSettings &settings, const Options &option
     splitter->addWidget(m_stack);
     splitter->setStretchFactor(1, 1);
     splitter->setCollapsible(1, false);
+    splitter->setSizes({170, 1110});
     layout->addWidget(splitter, 1);
     setCentralWidget(central);
 
