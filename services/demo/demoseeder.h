@@ -11,6 +11,9 @@ namespace nobill {
 // every status, six months of metered usage and a year of invoices. One transaction: on
 // failure nothing is left behind. Refuses a database that already holds tenants or users.
 //
+// Dates are relative to the hour of seeding; a session that sets nobill.demo_anchor (a
+// timestamptz, e.g. with set_config) gets exactly the same data every time.
+//
 // Blocking (a few seconds): call it on the thread that owns `connectionName`, never on the
 // GUI thread.
 Status seedDemoData(const QString &connectionName);

@@ -19,9 +19,11 @@ $$;
 -- JIT compilation costs more than it saves on these one-off statements.
 SET LOCAL jit = off;
 
--- The clock every date below is relative to.
+-- The clock every date below is relative to: the hour of seeding, unless the session sets
+-- nobill.demo_anchor (a timestamptz) for reproducible data (tests, screenshots, benchmarks).
 CREATE TEMP TABLE demo_clock ON COMMIT DROP AS
-SELECT date_trunc('hour', now()) AS anchor;
+SELECT coalesce(nullif(current_setting('nobill.demo_anchor', true), '')::timestamptz,
+                date_trunc('hour', now())) AS anchor;
 
 -------------------------------------------------------------------------------------------
 -- Tenants
