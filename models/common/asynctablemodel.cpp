@@ -2,7 +2,9 @@
 
 namespace nobill {
 
-AsyncTableModel::AsyncTableModel(QObject *parent) : QAbstractTableModel(parent) {}
+AsyncTableModel::AsyncTableModel(QObject *parent)
+    : QAbstractTableModel(parent)
+{}
 
 bool AsyncTableModel::canFetchMore(const QModelIndex &parent) const
 {

@@ -31,8 +31,7 @@ TenantSort sortForColumn(int column)
 TenantListModel::TenantListModel(DatabaseWorker *worker, QObject *parent)
     : AsyncTableModel(parent)
     , m_worker(worker)
-{
-}
+{}
 
 int TenantListModel::rowCount(const QModelIndex &parent) const
 {

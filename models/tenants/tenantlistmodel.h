@@ -16,7 +16,16 @@ class TenantListModel final : public AsyncTableModel
 {
     Q_OBJECT
 public:
-    enum Column { Name, Slug, Status, Currency, BillingEmail, StripeCustomer, Created, ColumnCount };
+    enum Column {
+        Name,
+        Slug,
+        Status,
+        Currency,
+        BillingEmail,
+        StripeCustomer,
+        Created,
+        ColumnCount
+    };
 
     // The worker must outlive the model; it gives the model its own connection.
     explicit TenantListModel(DatabaseWorker *worker, QObject *parent = nullptr);

@@ -12,10 +12,9 @@ int currencyDecimals(const QString &currency)
         QStringLiteral("JPY"), QStringLiteral("KMF"), QStringLiteral("KRW"), QStringLiteral("MGA"),
         QStringLiteral("PYG"), QStringLiteral("RWF"), QStringLiteral("UGX"), QStringLiteral("VND"),
         QStringLiteral("VUV"), QStringLiteral("XAF"), QStringLiteral("XOF"), QStringLiteral("XPF")};
-    static const QSet<QString> three{QStringLiteral("BHD"), QStringLiteral("IQD"),
-                                     QStringLiteral("JOD"), QStringLiteral("KWD"),
-                                     QStringLiteral("LYD"), QStringLiteral("OMR"),
-                                     QStringLiteral("TND")};
+    static const QSet<QString> three{
+        QStringLiteral("BHD"), QStringLiteral("IQD"), QStringLiteral("JOD"), QStringLiteral("KWD"),
+        QStringLiteral("LYD"), QStringLiteral("OMR"), QStringLiteral("TND")};
     if (zero.contains(currency))
         return 0;
     if (three.contains(currency))
@@ -35,9 +34,8 @@ QString formatMoney(qint64 minorUnits, const QString &currency, const QLocale &l
     const QString whole = locale.toString(qulonglong(magnitude / quint64(divisor)));
     QString number = whole;
     if (decimals > 0) {
-        number += locale.decimalPoint() +
-                  QStringLiteral("%1").arg(magnitude % quint64(divisor), decimals, 10,
-                                           QLatin1Char('0'));
+        number += locale.decimalPoint() + QStringLiteral("%1").arg(magnitude % quint64(divisor),
+                                                                   decimals, 10, QLatin1Char('0'));
     }
     // An ISO code is unambiguous across tenants in different currencies ("12.00 EUR").
     return (negative ? locale.negativeSign() : QString()) + number + QLatin1Char(' ') + currency;

@@ -44,8 +44,12 @@ inline Error makeError(ErrorKind kind, const QString &message, const QString &de
 template <typename T> class [[nodiscard]] Result
 {
 public:
-    Result(T value) : m_state(std::move(value)) {}
-    Result(Error error) : m_state(std::move(error)) {}
+    Result(T value)
+        : m_state(std::move(value))
+    {}
+    Result(Error error)
+        : m_state(std::move(error))
+    {}
 
     bool isOk() const { return std::holds_alternative<T>(m_state); }
     explicit operator bool() const { return isOk(); }
@@ -65,7 +69,9 @@ template <> class [[nodiscard]] Result<void>
 {
 public:
     Result() = default;
-    Result(Error error) : m_error(std::move(error)) {}
+    Result(Error error)
+        : m_error(std::move(error))
+    {}
 
     bool isOk() const { return !m_error.has_value(); }
     explicit operator bool() const { return isOk(); }

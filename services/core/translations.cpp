@@ -17,7 +17,8 @@ void installTranslations(const QLocale &locale)
     auto *ours = new QTranslator(app);
     // English is the source language; its file only holds plural forms, and is the fallback
     // for languages we have no file for.
-    if (ours->load(locale, QStringLiteral("nobill"), QStringLiteral("_"), QStringLiteral(":/i18n")) ||
+    if (ours->load(locale, QStringLiteral("nobill"), QStringLiteral("_"),
+                   QStringLiteral(":/i18n")) ||
         ours->load(QStringLiteral(":/i18n/nobill_en"))) {
         QCoreApplication::installTranslator(ours);
     } else {

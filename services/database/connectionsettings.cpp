@@ -14,9 +14,9 @@ QString tr(const char *text)
 
 bool isValidSslMode(const QString &mode)
 {
-    static const QStringList modes{QStringLiteral("disable"),     QStringLiteral("allow"),
-                                   QStringLiteral("prefer"),      QStringLiteral("require"),
-                                   QStringLiteral("verify-ca"),   QStringLiteral("verify-full")};
+    static const QStringList modes{QStringLiteral("disable"),   QStringLiteral("allow"),
+                                   QStringLiteral("prefer"),    QStringLiteral("require"),
+                                   QStringLiteral("verify-ca"), QStringLiteral("verify-full")};
     return modes.contains(mode);
 }
 } // namespace
@@ -24,8 +24,8 @@ bool isValidSslMode(const QString &mode)
 Result<ConnectionSettings> ConnectionSettings::fromUri(const QString &uri)
 {
     const QUrl url(uri, QUrl::StrictMode);
-    if (!url.isValid() ||
-        (url.scheme() != QLatin1String("postgresql") && url.scheme() != QLatin1String("postgres"))) {
+    if (!url.isValid() || (url.scheme() != QLatin1String("postgresql") &&
+                           url.scheme() != QLatin1String("postgres"))) {
         return makeError(ErrorKind::InvalidInput,
                          tr("\"%1\" is not a database address. Use the form "
                             "postgresql://user:password@host:port/database.")
@@ -54,9 +54,8 @@ Result<ConnectionSettings> ConnectionSettings::fromUri(const QString &uri)
     if (query.hasQueryItem(QStringLiteral("host"))) // libpq's way of naming a socket directory
         settings.host = query.queryItemValue(QStringLiteral("host"), QUrl::FullyDecoded);
     if (settings.user.isEmpty()) {
-        return makeError(ErrorKind::InvalidInput,
-                         tr("The database address names no user. Add one: "
-                            "postgresql://user@host/database."));
+        return makeError(ErrorKind::InvalidInput, tr("The database address names no user. Add one: "
+                                                     "postgresql://user@host/database."));
     }
     return settings;
 }

@@ -46,8 +46,7 @@ public:
             if (!guard)
                 return;
             QMetaObject::invokeMethod(
-                guard.data(), [result, done]() { done(std::move(*result)); },
-                Qt::QueuedConnection);
+                guard.data(), [result, done]() { done(std::move(*result)); }, Qt::QueuedConnection);
         });
     }
 

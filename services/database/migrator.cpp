@@ -30,8 +30,8 @@ const QString MigrationsTable = QStringLiteral("nobill_schema_migrations");
 
 Result<bool> migrationsTableExists(const QSqlDatabase &db)
 {
-    auto query = execSql(db, QStringLiteral("SELECT to_regclass('public.%1') IS NOT NULL")
-                                 .arg(MigrationsTable));
+    auto query = execSql(
+        db, QStringLiteral("SELECT to_regclass('public.%1') IS NOT NULL").arg(MigrationsTable));
     if (!query)
         return query.error();
     query.value().next();
@@ -39,7 +39,9 @@ Result<bool> migrationsTableExists(const QSqlDatabase &db)
 }
 } // namespace
 
-Migrator::Migrator(QString connectionName) : m_connectionName(std::move(connectionName)) {}
+Migrator::Migrator(QString connectionName)
+    : m_connectionName(std::move(connectionName))
+{}
 
 QList<Migration> Migrator::knownMigrations()
 {
@@ -105,8 +107,9 @@ Result<SchemaStatus> Migrator::status() const
 Status Migrator::verifyApplied(const QList<Migration> &known) const
 {
     const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-    auto query = execSql(db, QStringLiteral("SELECT version, checksum FROM %1 ORDER BY version")
-                                 .arg(MigrationsTable));
+    auto query = execSql(
+        db,
+        QStringLiteral("SELECT version, checksum FROM %1 ORDER BY version").arg(MigrationsTable));
     if (!query)
         return query.error();
     const int programVersion = known.isEmpty() ? 0 : known.last().version;
@@ -121,8 +124,9 @@ Status Migrator::verifyApplied(const QList<Migration> &known) const
                                  .arg(version)
                                  .arg(programVersion));
         }
-        const auto it = std::find_if(known.cbegin(), known.cend(),
-                                     [version](const Migration &m) { return m.version == version; });
+        const auto it = std::find_if(known.cbegin(), known.cend(), [version](const Migration &m) {
+            return m.version == version;
+        });
         if (it == known.cend()) {
             return makeError(ErrorKind::SchemaTampered,
                              tr("The database records migration %1, which this program does not "
@@ -168,14 +172,13 @@ Result<int> Migrator::migrate()
         return exists.error();
     }
     if (!exists.value()) {
-        auto created = execSql(
-            db, QStringLiteral("CREATE TABLE %1 ("
-                               " version integer PRIMARY KEY,"
-                               " name text NOT NULL,"
-                               " checksum text NOT NULL,"
-                               " applied_at timestamptz NOT NULL DEFAULT now(),"
-                               " applied_by text NOT NULL DEFAULT current_user)")
-                    .arg(MigrationsTable));
+        auto created = execSql(db, QStringLiteral("CREATE TABLE %1 ("
+                                                  " version integer PRIMARY KEY,"
+                                                  " name text NOT NULL,"
+                                                  " checksum text NOT NULL,"
+                                                  " applied_at timestamptz NOT NULL DEFAULT now(),"
+                                                  " applied_by text NOT NULL DEFAULT current_user)")
+                                       .arg(MigrationsTable));
         if (!created) {
             unlock();
             return created.error();
@@ -205,11 +208,11 @@ Result<int> Migrator::migrate()
                                     .arg(m.name, error.message);
                 return error;
             }
-            auto recorded = execSql(
-                db,
-                QStringLiteral("INSERT INTO %1 (version, name, checksum) VALUES (?, ?, ?)")
-                    .arg(MigrationsTable),
-                {m.version, m.name, m.checksum});
+            auto recorded =
+                execSql(db,
+                        QStringLiteral("INSERT INTO %1 (version, name, checksum) VALUES (?, ?, ?)")
+                            .arg(MigrationsTable),
+                        {m.version, m.name, m.checksum});
             if (!recorded)
                 return recorded.error();
             return 1;

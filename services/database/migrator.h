@@ -10,17 +10,17 @@ namespace nobill {
 struct Migration
 {
     int version = 0;
-    QString name;     // from the file name: 0001_schema.sql -> "schema"
+    QString name; // from the file name: 0001_schema.sql -> "schema"
     QByteArray sql;
     QString checksum; // SHA-256 of the file, hex
 };
 
 struct SchemaStatus
 {
-    bool hasSchema = false;   // the migrations table exists
-    int databaseVersion = 0;  // highest applied version
-    int programVersion = 0;   // highest version this program knows
-    QList<int> pending;       // versions this program would apply
+    bool hasSchema = false;  // the migrations table exists
+    int databaseVersion = 0; // highest applied version
+    int programVersion = 0;  // highest version this program knows
+    QList<int> pending;      // versions this program would apply
     bool isNewerThanProgram() const { return databaseVersion > programVersion; }
     bool isCurrent() const { return hasSchema && pending.isEmpty() && !isNewerThanProgram(); }
 };

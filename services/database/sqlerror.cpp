@@ -139,7 +139,8 @@ Error translateConnectError(const QSqlError &error, const QString &serverDescrip
                              .arg(serverDescription),
                          detail);
     }
-    if (text.contains(QLatin1String("does not exist")) && text.contains(QLatin1String("database"))) {
+    if (text.contains(QLatin1String("does not exist")) &&
+        text.contains(QLatin1String("database"))) {
         return makeError(ErrorKind::NotFound,
                          tr("The server has no such database (%1). Check the database name.")
                              .arg(serverDescription),

@@ -56,11 +56,11 @@ struct TenantDetails
 {
     Tenant tenant;
     int memberCount = 0;
-    int subscriptionCount = 0;      // all, whatever their status
-    int liveSubscriptionCount = 0;  // trialing, active, past_due, unpaid, paused
+    int subscriptionCount = 0;     // all, whatever their status
+    int liveSubscriptionCount = 0; // trialing, active, past_due, unpaid, paused
     int openInvoiceCount = 0;
-    qint64 openInvoiceAmount = 0;   // minor units, in openInvoiceCurrency
-    QString openInvoiceCurrency;    // empty when there are open invoices in several currencies
+    qint64 openInvoiceAmount = 0; // minor units, in openInvoiceCurrency
+    QString openInvoiceCurrency;  // empty when there are open invoices in several currencies
     int usageRecordCount = 0;
 };
 
@@ -69,8 +69,8 @@ enum class TenantSort { Name, Slug, TenantStatus, Currency, BillingEmail, Create
 // The list's filter and order, as typed values: widgets never build SQL.
 struct TenantQuery
 {
-    QString text;            // matches name, slug, billing email or Stripe customer id
-    QString status;          // empty = all, or "active" / "suspended"
+    QString text;   // matches name, slug, billing email or Stripe customer id
+    QString status; // empty = all, or "active" / "suspended"
     TenantSort sort = TenantSort::Name;
     bool descending = false;
 };

@@ -25,9 +25,9 @@ constexpr int TenantColumnCount = 16;
 
 // What the text filter searches. The trigram index in the schema is built on this very
 // expression, so a filter stays an index scan at any table size.
-const QString FilterExpression = QStringLiteral(
-    "(o.name || ' ' || o.slug || ' ' || o.billing_email || ' ' || "
-    "coalesce(o.stripe_customer_id, ''))");
+const QString FilterExpression =
+    QStringLiteral("(o.name || ' ' || o.slug || ' ' || o.billing_email || ' ' || "
+                   "coalesce(o.stripe_customer_id, ''))");
 
 Tenant readTenant(const QSqlQuery &q)
 {
@@ -125,9 +125,9 @@ Status validationFailure(const QList<FieldProblem> &problems)
 }
 } // namespace
 
-TenantService::TenantService(QString connectionName) : m_connectionName(std::move(connectionName))
-{
-}
+TenantService::TenantService(QString connectionName)
+    : m_connectionName(std::move(connectionName))
+{}
 
 Result<TenantPage> TenantService::page(const TenantQuery &query,
                                        const std::optional<TenantCursor> &after, int limit) const
@@ -150,7 +150,8 @@ Result<TenantPage> TenantService::page(const TenantQuery &query,
         values << after->sortValue << after->id;
     }
     const QString where =
-        conditions.isEmpty() ? QString() : QStringLiteral(" WHERE ") + conditions.join(QStringLiteral(" AND "));
+        conditions.isEmpty() ? QString()
+                             : QStringLiteral(" WHERE ") + conditions.join(QStringLiteral(" AND "));
     // One row more than asked tells whether another page exists without counting.
     const QString sql = QStringLiteral("SELECT %1, %2::text FROM organizations o%3 "
                                        "ORDER BY %2 %4, o.id %4 LIMIT %5")
@@ -181,7 +182,8 @@ Result<int> TenantService::count(const TenantQuery &query) const
     QVariantList values;
     appendFilters(query, conditions, values);
     const QString where =
-        conditions.isEmpty() ? QString() : QStringLiteral(" WHERE ") + conditions.join(QStringLiteral(" AND "));
+        conditions.isEmpty() ? QString()
+                             : QStringLiteral(" WHERE ") + conditions.join(QStringLiteral(" AND "));
     auto q = execSql(db, QStringLiteral("SELECT count(*) FROM organizations o") + where, values);
     if (!q)
         return q.error();
@@ -194,10 +196,10 @@ Result<Tenant> TenantService::get(const QString &id) const
     if (!isUuid(id))
         return tenantNotFound();
     const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-    auto q = execSql(db,
-                     QStringLiteral("SELECT %1 FROM organizations o WHERE o.id = ?::uuid")
-                         .arg(TenantColumns),
-                     {id});
+    auto q = execSql(
+        db,
+        QStringLiteral("SELECT %1 FROM organizations o WHERE o.id = ?::uuid").arg(TenantColumns),
+        {id});
     if (!q)
         return q.error();
     if (!q.value().next())
@@ -213,17 +215,17 @@ Result<TenantDetails> TenantService::details(const QString &id) const
     const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     auto q = execSql(
         db,
-        QStringLiteral(
-            "SELECT"
-            " (SELECT count(*) FROM memberships m WHERE m.organization_id = $1),"
-            " (SELECT count(*) FROM subscriptions s WHERE s.organization_id = $1),"
-            " (SELECT count(*) FROM subscriptions s WHERE s.organization_id = $1"
-            "    AND s.status IN ('trialing','active','past_due','unpaid','paused')),"
-            " i.open_count, i.open_amount, i.currencies, i.currency,"
-            " (SELECT count(*) FROM usage_records u WHERE u.organization_id = $1)"
-            " FROM (SELECT count(*) AS open_count, coalesce(sum(amount_remaining), 0) AS open_amount,"
-            "       count(DISTINCT currency) AS currencies, min(currency) AS currency"
-            "       FROM invoices WHERE organization_id = $1 AND status = 'open') i")
+        QStringLiteral("SELECT"
+                       " (SELECT count(*) FROM memberships m WHERE m.organization_id = $1),"
+                       " (SELECT count(*) FROM subscriptions s WHERE s.organization_id = $1),"
+                       " (SELECT count(*) FROM subscriptions s WHERE s.organization_id = $1"
+                       "    AND s.status IN ('trialing','active','past_due','unpaid','paused')),"
+                       " i.open_count, i.open_amount, i.currencies, i.currency,"
+                       " (SELECT count(*) FROM usage_records u WHERE u.organization_id = $1)"
+                       " FROM (SELECT count(*) AS open_count, coalesce(sum(amount_remaining), 0) "
+                       "AS open_amount,"
+                       "       count(DISTINCT currency) AS currencies, min(currency) AS currency"
+                       "       FROM invoices WHERE organization_id = $1 AND status = 'open') i")
             .replace(QStringLiteral("$1"), QStringLiteral("?::uuid")),
         {id, id, id, id, id});
     if (!q)
@@ -242,15 +244,16 @@ Result<TenantDetails> TenantService::details(const QString &id) const
     return details;
 }
 
-Result<bool> TenantService::isSlugAvailable(const QString &slug, const QString &exceptTenantId) const
+Result<bool> TenantService::isSlugAvailable(const QString &slug,
+                                            const QString &exceptTenantId) const
 {
     const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-    auto q = execSql(db,
-                     QStringLiteral("SELECT NOT EXISTS (SELECT 1 FROM organizations "
-                                    "WHERE slug = ? AND id::text <> ?)"),
-                     // A null QString would bind as NULL and make every comparison unknown.
-                     {slug.trimmed().toLower(), exceptTenantId.isEmpty() ? QStringLiteral("")
-                                                                         : exceptTenantId});
+    auto q = execSql(
+        db,
+        QStringLiteral("SELECT NOT EXISTS (SELECT 1 FROM organizations "
+                       "WHERE slug = ? AND id::text <> ?)"),
+        // A null QString would bind as NULL and make every comparison unknown.
+        {slug.trimmed().toLower(), exceptTenantId.isEmpty() ? QStringLiteral("") : exceptTenantId});
     if (!q)
         return q.error();
     q.value().next();
@@ -358,14 +361,14 @@ Status TenantService::remove(const QString &id)
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     Result<int> removed = inTransaction(db, [&]() -> Result<int> {
         // Lock the tenant so nobody adds a subscription between the check and the delete.
-        auto q = execSql(db,
-                         QStringLiteral(
-                             "SELECT o.name,"
-                             " (SELECT count(*) FROM subscriptions WHERE organization_id = o.id),"
-                             " (SELECT count(*) FROM invoices WHERE organization_id = o.id),"
-                             " (SELECT count(*) FROM usage_records WHERE organization_id = o.id)"
-                             " FROM organizations o WHERE o.id = ?::uuid FOR UPDATE"),
-                         {id});
+        auto q = execSql(
+            db,
+            QStringLiteral("SELECT o.name,"
+                           " (SELECT count(*) FROM subscriptions WHERE organization_id = o.id),"
+                           " (SELECT count(*) FROM invoices WHERE organization_id = o.id),"
+                           " (SELECT count(*) FROM usage_records WHERE organization_id = o.id)"
+                           " FROM organizations o WHERE o.id = ?::uuid FOR UPDATE"),
+            {id});
         if (!q)
             return q.error();
         if (!q.value().next())
@@ -383,15 +386,15 @@ Status TenantService::remove(const QString &id)
                 what << QCoreApplication::translate("nobill::TenantService", "%n invoice(s)",
                                                     nullptr, invoices);
             if (usage > 0)
-                what << QCoreApplication::translate("nobill::TenantService",
-                                                    "%n usage record(s)", nullptr, usage);
+                what << QCoreApplication::translate("nobill::TenantService", "%n usage record(s)",
+                                                    nullptr, usage);
             return makeError(ErrorKind::Conflict,
                              tr("%1 cannot be deleted: it still has %2. Billing history is "
                                 "kept; suspend the tenant instead to stop its access.")
                                  .arg(name, what.join(tr(", "))));
         }
-        auto deleted = execSql(db, QStringLiteral("DELETE FROM organizations WHERE id = ?::uuid"),
-                               {id});
+        auto deleted =
+            execSql(db, QStringLiteral("DELETE FROM organizations WHERE id = ?::uuid"), {id});
         if (!deleted)
             return deleted.error();
         return 1;

@@ -94,8 +94,7 @@ QList<FieldProblem> TenantValidator::validate(const TenantDraft &input)
         add("slug", tr("Use only lowercase letters, digits and single hyphens between them "
                        "(like \"acme-ltd\")."));
 
-    static const QRegularExpression emailPattern(
-        QStringLiteral("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"));
+    static const QRegularExpression emailPattern(QStringLiteral("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"));
     if (d.billingEmail.isEmpty())
         add("billingEmail", tr("Enter the address invoices are sent to."));
     else if (d.billingEmail.size() > 254 || !emailPattern.match(d.billingEmail).hasMatch())

@@ -21,12 +21,12 @@ void insertTenants(const TestDatabase &db, int count)
 {
     QSqlQuery q(QSqlDatabase::database(db.connectionName()));
     QVERIFY2(q.exec(QStringLiteral(
-                 "INSERT INTO organizations (name, slug, billing_email, currency, status) "
-                 "SELECT 'Tenant ' || lpad(g::text, 4, '0'), 'tenant-' || g, "
-                 "'t' || g || '@example.com', 'EUR', "
-                 "CASE WHEN g % 10 = 0 THEN 'suspended' ELSE 'active' END "
-                 "FROM generate_series(1, %1) g")
-                         .arg(count)),
+                        "INSERT INTO organizations (name, slug, billing_email, currency, status) "
+                        "SELECT 'Tenant ' || lpad(g::text, 4, '0'), 'tenant-' || g, "
+                        "'t' || g || '@example.com', 'EUR', "
+                        "CASE WHEN g % 10 = 0 THEN 'suspended' ELSE 'active' END "
+                        "FROM generate_series(1, %1) g")
+                        .arg(count)),
              qPrintable(q.lastError().text()));
 }
 
@@ -48,7 +48,8 @@ private slots:
         insertTenants(db, 450);
         DatabaseWorker worker(db.settings(), QStringLiteral("test-model"));
         TenantListModel model(&worker);
-        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
         model.setPageSize(200);
         QSignalSpy failures(&model, &AsyncTableModel::loadFailed);
         model.reload();
@@ -86,7 +87,8 @@ private slots:
         insertTenants(db, 300);
         DatabaseWorker worker(db.settings(), QStringLiteral("test-model"));
         TenantListModel model(&worker);
-        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
         model.setPageSize(50);
         model.reload();
         QVERIFY(waitLoaded(model));
@@ -117,7 +119,8 @@ private slots:
         insertTenants(db, 120);
         DatabaseWorker worker(db.settings(), QStringLiteral("test-model"));
         TenantListModel model(&worker);
-        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
         model.reload();
         // Several filter changes before any answer arrives: only the last may show.
         model.setFilterText(QStringLiteral("Tenant 00"));
@@ -141,7 +144,8 @@ private slots:
         nowhere.user = QStringLiteral("nobody");
         DatabaseWorker worker(nowhere, QStringLiteral("test-model-down"));
         TenantListModel model(&worker);
-        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
         QSignalSpy failures(&model, &AsyncTableModel::loadFailed);
         model.reload();
         QVERIFY(failures.wait(10000));

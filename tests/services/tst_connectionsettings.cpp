@@ -20,13 +20,25 @@ private slots:
         QTest::addColumn<QString>("password");
         QTest::addColumn<QString>("sslMode");
         QTest::newRow("full") << "postgresql://ann:s3cret@db.office:6432/billing?sslmode=require"
-                              << "db.office" << 6432 << "billing" << "ann" << "s3cret" << "require";
-        QTest::newRow("defaults") << "postgres://ann@localhost" << "localhost" << 5432 << "nobill"
-                                  << "ann" << "" << "prefer";
-        QTest::newRow("escaped password") << "postgresql://ann:p%40ss%3Aw%2Fd@h/db" << "h" << 5432
-                                          << "db" << "ann" << "p@ss:w/d" << "prefer";
-        QTest::newRow("socket directory") << "postgresql://ann@/db?host=%2Ftmp%2Fpg" << "/tmp/pg"
-                                          << 5432 << "db" << "ann" << "" << "prefer";
+                              << "db.office" << 6432 << "billing"
+                              << "ann"
+                              << "s3cret"
+                              << "require";
+        QTest::newRow("defaults") << "postgres://ann@localhost"
+                                  << "localhost" << 5432 << "nobill"
+                                  << "ann"
+                                  << ""
+                                  << "prefer";
+        QTest::newRow("escaped password") << "postgresql://ann:p%40ss%3Aw%2Fd@h/db"
+                                          << "h" << 5432 << "db"
+                                          << "ann"
+                                          << "p@ss:w/d"
+                                          << "prefer";
+        QTest::newRow("socket directory") << "postgresql://ann@/db?host=%2Ftmp%2Fpg"
+                                          << "/tmp/pg" << 5432 << "db"
+                                          << "ann"
+                                          << ""
+                                          << "prefer";
     }
 
     void parsesUris()
@@ -51,10 +63,14 @@ private slots:
     {
         QTest::addColumn<QString>("uri");
         QTest::addColumn<QString>("messagePart");
-        QTest::newRow("not a uri") << "db.office:5432" << "not a database address";
-        QTest::newRow("wrong scheme") << "mysql://ann@h/db" << "not a database address";
-        QTest::newRow("no user") << "postgresql://h/db" << "names no user";
-        QTest::newRow("bad sslmode") << "postgresql://ann@h/db?sslmode=maybe" << "sslmode";
+        QTest::newRow("not a uri") << "db.office:5432"
+                                   << "not a database address";
+        QTest::newRow("wrong scheme") << "mysql://ann@h/db"
+                                      << "not a database address";
+        QTest::newRow("no user") << "postgresql://h/db"
+                                 << "names no user";
+        QTest::newRow("bad sslmode") << "postgresql://ann@h/db?sslmode=maybe"
+                                     << "sslmode";
     }
 
     void refusesBadUris()
@@ -72,8 +88,9 @@ private slots:
         ConnectionSettings s;
         s.source = QStringLiteral("console");
         s.sslMode = QStringLiteral("require");
-        QCOMPARE(s.connectOptions(),
-                 QStringLiteral("connect_timeout=5;application_name=nobill-console;sslmode=require"));
+        QCOMPARE(
+            s.connectOptions(),
+            QStringLiteral("connect_timeout=5;application_name=nobill-console;sslmode=require"));
     }
 };
 

@@ -80,7 +80,8 @@ private slots:
         bool taskRan = false;
         QObject context;
         worker.run<int>(
-            &context, [&taskRan](const QString &) -> Result<int> {
+            &context,
+            [&taskRan](const QString &) -> Result<int> {
                 taskRan = true;
                 return 1;
             },

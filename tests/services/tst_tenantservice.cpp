@@ -90,7 +90,9 @@ private slots:
         auto fetched = service.get(created->id);
         QVERIFY(fetched);
         QCOMPARE(fetched->slug, created->slug);
-        QCOMPARE(scalar(db, QStringLiteral("SELECT count(*) FROM organizations WHERE tax_id IS NULL")), 1);
+        QCOMPARE(
+            scalar(db, QStringLiteral("SELECT count(*) FROM organizations WHERE tax_id IS NULL")),
+            1);
     }
 
     void createRejectsBadInput_data()
@@ -98,15 +100,33 @@ private slots:
         QTest::addColumn<QString>("field");
         QTest::addColumn<QString>("value");
         QTest::addColumn<QString>("messagePart");
-        QTest::newRow("empty name") << "name" << "   " << "name";
-        QTest::newRow("slug with spaces") << "slug" << "acme ltd" << "lowercase";
-        QTest::newRow("slug with double hyphen") << "slug" << "acme--ltd" << "hyphen";
-        QTest::newRow("one-letter slug") << "slug" << "a" << "2 to 63";
-        QTest::newRow("email without domain") << "billingEmail" << "billing@" << "email";
-        QTest::newRow("email with spaces") << "billingEmail" << "bill ing@x.com" << "email";
-        QTest::newRow("unknown currency") << "currency" << "EUX" << "ISO 4217";
-        QTest::newRow("currency too long") << "currency" << "EURO" << "ISO 4217";
-        QTest::newRow("unknown country") << "country" << "XX" << "country";
+        QTest::newRow("empty name") << "name"
+                                    << "   "
+                                    << "name";
+        QTest::newRow("slug with spaces") << "slug"
+                                          << "acme ltd"
+                                          << "lowercase";
+        QTest::newRow("slug with double hyphen") << "slug"
+                                                 << "acme--ltd"
+                                                 << "hyphen";
+        QTest::newRow("one-letter slug") << "slug"
+                                         << "a"
+                                         << "2 to 63";
+        QTest::newRow("email without domain") << "billingEmail"
+                                              << "billing@"
+                                              << "email";
+        QTest::newRow("email with spaces") << "billingEmail"
+                                           << "bill ing@x.com"
+                                           << "email";
+        QTest::newRow("unknown currency") << "currency"
+                                          << "EUX"
+                                          << "ISO 4217";
+        QTest::newRow("currency too long") << "currency"
+                                           << "EURO"
+                                           << "ISO 4217";
+        QTest::newRow("unknown country") << "country"
+                                         << "XX"
+                                         << "country";
     }
 
     void createRejectsBadInput()
@@ -231,8 +251,9 @@ private slots:
         TenantService service(db.connectionName());
         auto created = service.create(acme());
         QVERIFY(created);
-        exec(db, QStringLiteral("INSERT INTO users (id, email, display_name) VALUES "
-                                "('00000000-0000-0000-0000-0000000000c1', 'ann@example.com', 'Ann')"));
+        exec(db,
+             QStringLiteral("INSERT INTO users (id, email, display_name) VALUES "
+                            "('00000000-0000-0000-0000-0000000000c1', 'ann@example.com', 'Ann')"));
         exec(db, QStringLiteral("INSERT INTO memberships (organization_id, user_id, role_id) "
                                 "SELECT '%1', '00000000-0000-0000-0000-0000000000c1', id "
                                 "FROM roles WHERE key = 'viewer' AND is_builtin")
@@ -306,18 +327,30 @@ private slots:
         QTest::addColumn<QString>("text");
         QTest::addColumn<QString>("status");
         QTest::addColumn<int>("expected");
-        QTest::newRow("name part") << "acme" << "" << 2;
-        QTest::newRow("case-insensitive") << "ACME" << "" << 2;
-        QTest::newRow("slug") << "globex-corp" << "" << 1;
-        QTest::newRow("email") << "ledger@" << "" << 1;
-        QTest::newRow("stripe id") << "cus_Q1" << "" << 1;
-        QTest::newRow("percent is literal") << "50%" << "" << 1;
-        QTest::newRow("underscore is literal") << "a_b" << "" << 0;
-        QTest::newRow("status only") << "" << "suspended" << 1;
-        QTest::newRow("text and status") << "acme" << "active" << 1;
-        QTest::newRow("injection") << "'; DROP TABLE organizations; --" << "" << 0;
-        QTest::newRow("quote") << "O'Brien" << "" << 1;
-        QTest::newRow("no match") << "zzz" << "" << 0;
+        QTest::newRow("name part") << "acme"
+                                   << "" << 2;
+        QTest::newRow("case-insensitive") << "ACME"
+                                          << "" << 2;
+        QTest::newRow("slug") << "globex-corp"
+                              << "" << 1;
+        QTest::newRow("email") << "ledger@"
+                               << "" << 1;
+        QTest::newRow("stripe id") << "cus_Q1"
+                                   << "" << 1;
+        QTest::newRow("percent is literal") << "50%"
+                                            << "" << 1;
+        QTest::newRow("underscore is literal") << "a_b"
+                                               << "" << 0;
+        QTest::newRow("status only") << ""
+                                     << "suspended" << 1;
+        QTest::newRow("text and status") << "acme"
+                                         << "active" << 1;
+        QTest::newRow("injection") << "'; DROP TABLE organizations; --"
+                                   << "" << 0;
+        QTest::newRow("quote") << "O'Brien"
+                               << "" << 1;
+        QTest::newRow("no match") << "zzz"
+                                  << "" << 0;
     }
 
     void filterMatchesTextAsData()
@@ -375,10 +408,14 @@ private slots:
     {
         QTest::addColumn<QString>("name");
         QTest::addColumn<QString>("slug");
-        QTest::newRow("plain") << "Acme Ltd." << "acme-ltd";
-        QTest::newRow("accents") << "Café Zürich" << "cafe-zurich";
-        QTest::newRow("symbols") << "  A&B -- Partners!! " << "a-b-partners";
-        QTest::newRow("nothing usable") << "!!!" << "";
+        QTest::newRow("plain") << "Acme Ltd."
+                               << "acme-ltd";
+        QTest::newRow("accents") << "Café Zürich"
+                                 << "cafe-zurich";
+        QTest::newRow("symbols") << "  A&B -- Partners!! "
+                                 << "a-b-partners";
+        QTest::newRow("nothing usable") << "!!!"
+                                        << "";
     }
 
     void slugSuggestions()

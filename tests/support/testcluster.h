@@ -69,5 +69,4 @@ private:
 } // namespace nobill::test
 
 // Use at the top of a test function: skips nothing, fails loudly if no database could be made.
-#define NOBILL_REQUIRE_DB(db)                                                                      \
-    QVERIFY2((db).isValid(), qPrintable((db).error()))
+#define NOBILL_REQUIRE_DB(db) QVERIFY2((db).isValid(), qPrintable((db).error()))

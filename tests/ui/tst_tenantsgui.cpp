@@ -101,9 +101,8 @@ private slots:
                  QStringLiteral("nordlicht"));
         QVERIFY(page.banner()->text().contains(QLatin1String("was created")));
         // The new tenant is selected and shown in the detail panel.
-        QTRY_COMPARE_WITH_TIMEOUT(
-            page.findChild<QLabel *>(QStringLiteral("detailTitle"))->text(),
-            QStringLiteral("Nordlicht Analytics"), 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(page.findChild<QLabel *>(QStringLiteral("detailTitle"))->text(),
+                                  QStringLiteral("Nordlicht Analytics"), 5000);
     }
 
     void deletingATenantWithSubscriptionsIsRefused()
@@ -159,8 +158,8 @@ private slots:
             if (area != Area::Tenants) {
                 // Areas not built yet say so, and show no rows.
                 QVERIFY(!window.page(area)->isAvailable());
-                auto *notice = window.page(area)->findChild<QLabel *>(
-                    QStringLiteral("notAvailableNotice"));
+                auto *notice =
+                    window.page(area)->findChild<QLabel *>(QStringLiteral("notAvailableNotice"));
                 QVERIFY(notice);
                 QVERIFY(notice->text().contains(QLatin1String("not available yet")));
             }

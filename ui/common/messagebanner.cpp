@@ -40,8 +40,8 @@ void MessageBanner::showMessage(Kind kind, const QString &text, const QString &a
         background = QStringLiteral("rgba(220, 50, 47, 50)");
         break;
     }
-    setStyleSheet(QStringLiteral("#messageBanner { background: %1; border-radius: 4px; }")
-                      .arg(background));
+    setStyleSheet(
+        QStringLiteral("#messageBanner { background: %1; border-radius: 4px; }").arg(background));
     m_label->setText(text);
     m_action->setText(actionText);
     m_action->setVisible(!actionText.isEmpty());

@@ -112,8 +112,7 @@ void ConnectionDialog::setTrying(bool trying)
                                                        m_password, m_sslMode})
         w->setEnabled(!trying);
     m_buttons->button(QDialogButtonBox::Ok)->setEnabled(!trying);
-    m_buttons->button(QDialogButtonBox::Ok)->setText(trying ? tr("Connecting…")
-                                                            : tr("&Connect"));
+    m_buttons->button(QDialogButtonBox::Ok)->setText(trying ? tr("Connecting…") : tr("&Connect"));
 }
 
 void ConnectionDialog::tryConnect()

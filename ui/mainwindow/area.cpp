@@ -13,8 +13,8 @@ QString tr(const char *text)
 
 QList<Area> allAreas()
 {
-    return {Area::Overview, Area::Tenants,  Area::Members,  Area::Roles,
-            Area::Plans,    Area::Subscriptions, Area::Usage, Area::Invoices,
+    return {Area::Overview, Area::Tenants,       Area::Members, Area::Roles,
+            Area::Plans,    Area::Subscriptions, Area::Usage,   Area::Invoices,
             Area::AuditLog, Area::WebhookEvents, Area::Jobs};
 }
 

@@ -143,8 +143,7 @@ void MainWindow::buildMenus()
     connect(about, &QAction::triggered, this, [this]() {
         QMessageBox::about(this, tr("About NOBill Console"),
                            tr("<b>NOBill Console</b> %1<br>Built with Qt %2, running on Qt %3.")
-                               .arg(QStringLiteral(NOBILL_VERSION),
-                                    QStringLiteral(QT_VERSION_STR),
+                               .arg(QStringLiteral(NOBILL_VERSION), QStringLiteral(QT_VERSION_STR),
                                     QString::fromLatin1(qVersion())));
     });
 }

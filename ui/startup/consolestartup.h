@@ -30,8 +30,8 @@ public:
     struct Options
     {
         bool demo = false;
-        QString demoDirectory;              // empty: the default place for this user
-        QString screenshotDirectory;        // non-empty: save every screen, then quit
+        QString demoDirectory;                        // empty: the default place for this user
+        QString screenshotDirectory;                  // non-empty: save every screen, then quit
         std::optional<ConnectionSettings> connection; // --connect URI
     };
 

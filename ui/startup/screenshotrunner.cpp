@@ -21,8 +21,7 @@ ScreenshotRunner::ScreenshotRunner(MainWindow *window, QString directory, QObjec
     : QObject(parent)
     , m_window(window)
     , m_directory(std::move(directory))
-{
-}
+{}
 
 void ScreenshotRunner::start()
 {
@@ -78,7 +77,8 @@ void ScreenshotRunner::captureWhenQuiet(int waitedMs)
 {
     Page *page = m_window->page(m_window->currentArea());
     if (page && page->isBusy() && waitedMs < MaxWaitMs) {
-        QTimer::singleShot(PollMs, this, [this, waitedMs]() { captureWhenQuiet(waitedMs + PollMs); });
+        QTimer::singleShot(PollMs, this,
+                           [this, waitedMs]() { captureWhenQuiet(waitedMs + PollMs); });
         return;
     }
     // Once more through the event loop so the last rows are laid out and painted.

@@ -116,9 +116,9 @@ void TenantDetailPanel::showTenant(const Tenant &t)
     else
         setValue(m_taxId, t.taxId);
     QStringList address;
-    for (const QString &part : {t.addressLine1, t.addressLine2,
-                                QStringList{t.postalCode, t.city}.join(QLatin1Char(' ')).trimmed(),
-                                t.country}) {
+    for (const QString &part :
+         {t.addressLine1, t.addressLine2,
+          QStringList{t.postalCode, t.city}.join(QLatin1Char(' ')).trimmed(), t.country}) {
         if (!part.isEmpty())
             address << part;
     }
@@ -150,13 +150,14 @@ void TenantDetailPanel::showTenant(const Tenant &t)
             }
             const TenantDetails &d = result.value();
             const QLocale locale; // not captured: the operator may change it meanwhile
-            setValue(m_subscriptions, tr("%1 live of %2").arg(locale.toString(d.liveSubscriptionCount),
-                                                               locale.toString(d.subscriptionCount)));
+            setValue(m_subscriptions, tr("%1 live of %2")
+                                          .arg(locale.toString(d.liveSubscriptionCount),
+                                               locale.toString(d.subscriptionCount)));
             if (d.openInvoiceCount == 0) {
                 setValue(m_invoices, tr("none"));
             } else if (d.openInvoiceCurrency.isEmpty()) {
-                setValue(m_invoices, tr("%1 (in several currencies)")
-                                         .arg(locale.toString(d.openInvoiceCount)));
+                setValue(m_invoices,
+                         tr("%1 (in several currencies)").arg(locale.toString(d.openInvoiceCount)));
             } else {
                 setValue(m_invoices,
                          tr("%1, %2 outstanding")

@@ -139,8 +139,8 @@ void TenantDialog::buildForm()
     layout->addLayout(form);
 
     m_buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Cancel, this);
-    m_buttons->button(QDialogButtonBox::Save)->setText(isEditing() ? tr("&Save changes")
-                                                                   : tr("&Create tenant"));
+    m_buttons->button(QDialogButtonBox::Save)
+        ->setText(isEditing() ? tr("&Save changes") : tr("&Create tenant"));
     layout->addWidget(m_buttons);
     connect(m_buttons, &QDialogButtonBox::accepted, this, &TenantDialog::save);
     connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
@@ -165,7 +165,8 @@ void TenantDialog::buildForm()
         m_slugTimer->start();
         revalidate();
     });
-    for (QLineEdit *edit : {m_email, m_taxId, m_address1, m_address2, m_postalCode, m_city, m_country})
+    for (QLineEdit *edit :
+         {m_email, m_taxId, m_address1, m_address2, m_postalCode, m_city, m_country})
         connect(edit, &QLineEdit::textChanged, this, &TenantDialog::revalidate);
     connect(m_currency, &QComboBox::currentTextChanged, this, &TenantDialog::revalidate);
 }
@@ -230,7 +231,8 @@ void TenantDialog::revalidate()
     for (const FieldProblem &p : std::as_const(problems)) {
         const bool untouched =
             (p.field == QLatin1String("name") && m_name->text().isEmpty()) ||
-            (p.field == QLatin1String("slug") && m_slug->text().isEmpty() && m_name->text().isEmpty()) ||
+            (p.field == QLatin1String("slug") && m_slug->text().isEmpty() &&
+             m_name->text().isEmpty()) ||
             (p.field == QLatin1String("billingEmail") && m_email->text().isEmpty());
         if (!untouched)
             shown.append(p);
@@ -275,12 +277,13 @@ void TenantDialog::checkSlugSoon()
 void TenantDialog::setSaving(bool saving)
 {
     m_saving = saving;
-    for (QWidget *w : std::initializer_list<QWidget *>{m_name, m_slug, m_email, m_currency, m_taxId,
-                                                       m_address1, m_address2, m_postalCode,
-                                                       m_city, m_country})
+    for (QWidget *w :
+         std::initializer_list<QWidget *>{m_name, m_slug, m_email, m_currency, m_taxId, m_address1,
+                                          m_address2, m_postalCode, m_city, m_country})
         w->setEnabled(!saving);
-    m_buttons->button(QDialogButtonBox::Save)->setText(
-        saving ? tr("Saving…") : (isEditing() ? tr("&Save changes") : tr("&Create tenant")));
+    m_buttons->button(QDialogButtonBox::Save)
+        ->setText(saving ? tr("Saving…")
+                         : (isEditing() ? tr("&Save changes") : tr("&Create tenant")));
     revalidate();
 }
 

@@ -308,11 +308,10 @@ void TenantsPage::toggleSuspension()
         return;
     const Tenant tenant = *selected;
     const bool suspend = !tenant.isSuspended();
-    auto *box = new QMessageBox(QMessageBox::Question,
-                                suspend ? tr("Suspend tenant") : tr("Reactivate tenant"),
-                                suspend ? tr("Suspend %1?").arg(tenant.name)
-                                        : tr("Reactivate %1?").arg(tenant.name),
-                                QMessageBox::Cancel, this);
+    auto *box = new QMessageBox(
+        QMessageBox::Question, suspend ? tr("Suspend tenant") : tr("Reactivate tenant"),
+        suspend ? tr("Suspend %1?").arg(tenant.name) : tr("Reactivate %1?").arg(tenant.name),
+        QMessageBox::Cancel, this);
     box->setInformativeText(
         suspend ? tr("The tenant is marked as suspended. Its subscriptions, invoices and "
                      "usage are kept, and nothing changes in Stripe. You can reactivate it "
@@ -358,9 +357,9 @@ void TenantsPage::deleteSelected()
     if (m_readOnly || !selected || m_busyAction)
         return;
     const Tenant tenant = *selected;
-    auto *box = new QMessageBox(QMessageBox::Warning, tr("Delete tenant"),
-                                tr("Delete %1 for good?").arg(tenant.name), QMessageBox::Cancel,
-                                this);
+    auto *box =
+        new QMessageBox(QMessageBox::Warning, tr("Delete tenant"),
+                        tr("Delete %1 for good?").arg(tenant.name), QMessageBox::Cancel, this);
     box->setInformativeText(tr("This cannot be undone. A tenant that has subscriptions, "
                                "invoices or usage cannot be deleted; suspend it instead."));
     QPushButton *confirm = box->addButton(tr("Delete"), QMessageBox::DestructiveRole);
