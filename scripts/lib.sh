@@ -6,7 +6,7 @@ NOBILL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # The packages of ../shared/notes/toolchain.md (verified on a minimal Debian 12), plus
 # what the tests use: xvfb/xauth for real windows, dbus and gnome-keyring for QtKeychain.
 NOBILL_PACKAGES=(
-  g++ cmake ninja-build dpkg-dev file pkg-config
+  g++ cmake ninja-build dpkg-dev file pkg-config git clang-format
   qt6-base-dev libqt6opengl6-dev libqt6sql6-psql
   qt6-httpserver-dev qt6-websockets-dev qt6-charts-dev
   qt6-tools-dev qt6-l10n-tools qt6-tools-dev-tools
