@@ -26,6 +26,13 @@
             <numerusform>%n usage records</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>%n billing job(s)</source>
+        <translation>
+            <numerusform>%n billing job</numerusform>
+            <numerusform>%n billing jobs</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>nobill::TenantsPage</name>

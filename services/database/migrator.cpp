@@ -201,7 +201,12 @@ Result<int> Migrator::migrate()
         Result<int> step = inTransaction(db, [&]() -> Result<int> {
             QSqlQuery query(db);
             // Executed as one simple-protocol string: a file holds many statements.
-            if (!query.exec(QString::fromUtf8(m.sql))) {
+            // QPSQL reports the first statement's result from exec(); an error in a later
+            // statement waits in a further result set, so walk them all before judging.
+            bool ok = query.exec(QString::fromUtf8(m.sql));
+            while (ok && query.nextResult()) {
+            }
+            if (!ok || query.lastError().isValid()) {
                 Error error = translateSqlError(query.lastError());
                 error.message = tr("Migration %1 (%2) failed and was rolled back: %3")
                                     .arg(m.version)

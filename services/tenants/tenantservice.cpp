@@ -366,7 +366,8 @@ Status TenantService::remove(const QString &id)
             QStringLiteral("SELECT o.name,"
                            " (SELECT count(*) FROM subscriptions WHERE organization_id = o.id),"
                            " (SELECT count(*) FROM invoices WHERE organization_id = o.id),"
-                           " (SELECT count(*) FROM usage_records WHERE organization_id = o.id)"
+                           " (SELECT count(*) FROM usage_records WHERE organization_id = o.id),"
+                           " (SELECT count(*) FROM jobs WHERE organization_id = o.id)"
                            " FROM organizations o WHERE o.id = ?::uuid FOR UPDATE"),
             {id});
         if (!q)
@@ -377,7 +378,8 @@ Status TenantService::remove(const QString &id)
         const int subscriptions = q.value().value(1).toInt();
         const int invoices = q.value().value(2).toInt();
         const int usage = q.value().value(3).toInt();
-        if (subscriptions > 0 || invoices > 0 || usage > 0) {
+        const int jobs = q.value().value(4).toInt();
+        if (subscriptions > 0 || invoices > 0 || usage > 0 || jobs > 0) {
             QStringList what;
             if (subscriptions > 0)
                 what << QCoreApplication::translate("nobill::TenantService", "%n subscription(s)",
