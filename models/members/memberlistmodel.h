@@ -1,0 +1,58 @@
+#pragma once
+
+#include "common/asynctablemodel.h"
+#include "members/member.h"
+
+#include <QList>
+
+#include <optional>
+
+namespace nobill {
+
+class DatabaseWorker;
+
+// The people of one organization: paged from the database on a worker thread, sorted and
+// filtered there. Without an organization the list is empty.
+class MemberListModel final : public AsyncTableModel
+{
+    Q_OBJECT
+public:
+    enum Column { Name, Email, Role, Access, MemberSince, ColumnCount };
+
+    explicit MemberListModel(DatabaseWorker *worker, QObject *parent = nullptr);
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation,
+                        int role = Qt::DisplayRole) const override;
+    void sort(int column, Qt::SortOrder order) override;
+    int rowOfId(const QString &id) const override; // the user's id
+
+    const Member &memberAt(int row) const { return m_rows.at(row); }
+    const MemberQuery &query() const { return m_query; }
+    void setPageSize(int rows) { m_pageSize = rows; }
+
+    // Typed filter state; each change reloads from the database (callers debounce typing).
+    void setOrganization(const QString &organizationId);
+    void setFilterText(const QString &text);
+
+    // Replaces a row in place after a change made elsewhere, keeping the view's position.
+    void updateMember(const Member &member);
+
+    static QString accessText(ConsoleAccess access);
+
+protected:
+    void requestPage(quint64 generation) override;
+    void requestCount(quint64 generation) override;
+    void clearRows() override;
+
+private:
+    DatabaseWorker *m_worker;
+    MemberQuery m_query;
+    QList<Member> m_rows;
+    std::optional<MemberCursor> m_next;
+    int m_pageSize = 200;
+};
+
+} // namespace nobill
