@@ -307,6 +307,11 @@ constexpr ConstraintText Texts[] = {
      QT_TRANSLATE_NOOP("nobill::Constraints",
                        "The number of processing attempts cannot be negative.")},
 
+    {"stripe_events_organization_id_fkey",
+     QT_TRANSLATE_NOOP("nobill::Constraints",
+                       "Stripe events were received for this tenant and must be kept. Suspend "
+                       "the tenant instead.")},
+
     // jobs
     {"jobs_organization_id_fkey",
      QT_TRANSLATE_NOOP("nobill::Constraints",
@@ -337,6 +342,37 @@ constexpr ConstraintText Texts[] = {
     {"audit_log_action_check",
      QT_TRANSLATE_NOOP("nobill::Constraints",
                        "The audit trail only records inserts, updates, deletes and imports.")},
+    {"audit_chain_singleton_check",
+     QT_TRANSLATE_NOOP("nobill::Constraints",
+                       "The audit trail has exactly one chain head; it cannot be added to.")},
+
+    // Rows never move to another organization (raised by the *_keep_organization triggers)
+    {"organizations_organization_id_immutable",
+     QT_TRANSLATE_NOOP("nobill::Constraints",
+                       "A tenant's identity cannot change. Create a new tenant instead.")},
+    {"memberships_organization_id_immutable",
+     QT_TRANSLATE_NOOP("nobill::Constraints",
+                       "A membership cannot move to another organization. Add the person to "
+                       "the other organization instead.")},
+    {"roles_organization_id_immutable",
+     QT_TRANSLATE_NOOP("nobill::Constraints",
+                       "A role belongs to its organization for good. Create the role in the "
+                       "other organization instead.")},
+    {"subscriptions_organization_id_immutable",
+     QT_TRANSLATE_NOOP("nobill::Constraints",
+                       "A subscription cannot move to another tenant. Cancel it and start a new "
+                       "one for the other tenant.")},
+    {"usage_records_organization_id_immutable",
+     QT_TRANSLATE_NOOP("nobill::Constraints", "Recorded usage cannot move to another tenant.")},
+    {"invoices_organization_id_immutable",
+     QT_TRANSLATE_NOOP("nobill::Constraints", "An invoice cannot move to another tenant.")},
+    {"stripe_events_organization_id_immutable",
+     QT_TRANSLATE_NOOP("nobill::Constraints",
+                       "This Stripe event is already assigned to a tenant; that cannot change.")},
+    {"jobs_organization_id_immutable",
+     QT_TRANSLATE_NOOP("nobill::Constraints", "Background work cannot move to another tenant.")},
+    {"audit_log_organization_id_immutable",
+     QT_TRANSLATE_NOOP("nobill::Constraints", "The audit trail cannot be changed.")},
 };
 
 } // namespace
