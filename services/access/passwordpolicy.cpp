@@ -130,9 +130,11 @@ Result<QString> scramVerifier(const QString &connectionName, const QString &logi
                          tr("There is no open database connection to prepare the password "
                             "with."));
     const QVariant handle = db.driver()->handle();
-    if (qstrcmp(handle.typeName(), "PGconn*") != 0)
+    // The QPSQL driver's handle; its type is named after the struct behind PGconn.
+    if (qstrcmp(handle.typeName(), "PGconn*") != 0 && qstrcmp(handle.typeName(), "pg_conn*") != 0)
         return makeError(ErrorKind::Internal,
-                         tr("The password can only be prepared over a PostgreSQL connection."));
+                         tr("The password can only be prepared over a PostgreSQL connection."),
+                         QString::fromLatin1(handle.typeName()));
     PGconn *connection = *static_cast<PGconn *const *>(handle.constData());
     if (!connection)
         return makeError(ErrorKind::Unavailable,

@@ -123,6 +123,53 @@ Error refusedIn(const Error &error, const QString &organizationName)
     named.message = tr("You don't have permission to change members of %1.").arg(organizationName);
     return named;
 }
+// Whether the signed-in login may give this role in the organization: a role of the
+// organization (or built-in) whose permissions the login holds there itself.
+Status requireAssignable(const QSqlDatabase &db, const QString &organizationId,
+                         const QString &organizationName, const QString &roleId)
+{
+    auto q =
+        execSql(db,
+                QStringLiteral("SELECT r.name, coalesce(nobill_may_assign_role(?::uuid, "
+                               "r.id), false), r.organization_id IS NULL OR "
+                               "r.organization_id = ?::uuid FROM roles r WHERE r.id = ?::uuid"),
+                {organizationId, organizationId, roleId});
+    if (!q)
+        return q.error();
+    if (!q.value().next())
+        return makeError(ErrorKind::NotFound,
+                         tr("This role no longer exists. Choose another one."));
+    const QString role = q.value().value(0).toString();
+    if (!q.value().value(2).toBool())
+        return makeError(ErrorKind::InvalidInput,
+                         tr("%1 is a role of another organization. Choose a built-in role or "
+                            "one of %2's own roles.")
+                             .arg(role, organizationName));
+    if (!q.value().value(1).toBool())
+        return makeError(ErrorKind::PermissionDenied,
+                         tr("You cannot give the role %1 in %2: it has permissions you don't "
+                            "hold there yourself. Choose another role.")
+                             .arg(role, organizationName));
+    return {};
+}
+
+// Whether the signed-in login may set or take away this person's console login.
+Status requireManagePerson(const QSqlDatabase &db, const Member &member)
+{
+    auto q =
+        execSql(db, QStringLiteral("SELECT coalesce(nobill_may_manage_person(?::uuid), false)"),
+                {member.userId});
+    if (!q)
+        return q.error();
+    q.value().next();
+    if (!q.value().value(0).toBool())
+        return makeError(ErrorKind::PermissionDenied,
+                         tr("You don't have permission to change the console access of %1: that "
+                            "needs the right to manage members in every organization they "
+                            "belong to.")
+                             .arg(member.displayName));
+    return {};
+}
 } // namespace
 
 MemberService::MemberService(QString connectionName)
@@ -316,6 +363,9 @@ Result<Member> MemberService::addExisting(const QString &organizationId, const Q
                              .arg(email.trimmed()));
     const UserSummary user = *found.value();
     const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    if (Status assignable = requireAssignable(db, organizationId, organization.value(), roleId);
+        !assignable)
+        return assignable.error();
     auto q = execSql(db,
                      QStringLiteral("INSERT INTO memberships (organization_id, user_id, role_id) "
                                     "VALUES (?::uuid, ?::uuid, ?::uuid)"),
@@ -339,6 +389,10 @@ Result<Member> MemberService::invite(const QString &organizationId, const Invite
     if (!organization)
         return organization.error();
     const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    if (Status assignable =
+            requireAssignable(db, organizationId, organization.value(), draft.roleId);
+        !assignable)
+        return assignable.error();
     auto q = execSql(
         db, QStringLiteral("SELECT nobill_invite_user(?::uuid, ?, ?, ?::uuid)::text"),
         {organizationId, draft.email.trimmed(), draft.displayName.simplified(), draft.roleId});
@@ -373,6 +427,9 @@ Result<Member> MemberService::changeRole(const QString &organizationId, const QS
     if (current.value().roleId == roleId)
         return current;
     const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    if (Status assignable = requireAssignable(db, organizationId, organization.value(), roleId);
+        !assignable)
+        return assignable.error();
     auto q = execSql(db,
                      QStringLiteral("UPDATE memberships SET role_id = ?::uuid "
                                     "WHERE organization_id = ?::uuid AND user_id = ?::uuid "
@@ -441,15 +498,21 @@ Result<Member> MemberService::grantConsoleAccess(const QString &organizationId,
         return makeError(
             ErrorKind::Conflict,
             tr("%1 already has console access as %2.").arg(member.displayName, member.login));
-    const QList<QString> problems = PasswordPolicy::problems(password, name, member.email);
+    // A login that exists keeps its name; the password is checked against that name.
+    const QString effectiveLogin = member.login.isEmpty() ? name : member.login;
+    const QList<QString> problems =
+        PasswordPolicy::problems(password, effectiveLogin, member.email);
     if (!problems.isEmpty())
         return makeError(ErrorKind::InvalidInput, problems.join(QLatin1Char(' ')));
 
     const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    if (Status allowed = requireManagePerson(db, member); !allowed)
+        return allowed.error();
     auto taken = execSql(db,
                          QStringLiteral("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_roles "
                                         "WHERE rolname = ?) AND ?::text IS DISTINCT FROM ?::text"),
-                         {name, name, member.login.isEmpty() ? QStringLiteral("") : member.login});
+                         {effectiveLogin, effectiveLogin,
+                          member.login.isEmpty() ? QStringLiteral("") : member.login});
     if (!taken)
         return taken.error();
     taken.value().next();
@@ -457,13 +520,13 @@ Result<Member> MemberService::grantConsoleAccess(const QString &organizationId,
         return makeError(ErrorKind::Conflict,
                          tr("The login name %1 is already taken on this server. Choose another "
                             "one.")
-                             .arg(name));
+                             .arg(effectiveLogin));
 
-    auto verifier = scramVerifier(m_connectionName, name, password);
+    auto verifier = scramVerifier(m_connectionName, effectiveLogin, password);
     if (!verifier)
         return verifier.error();
     auto q = execSql(db, QStringLiteral("SELECT nobill_grant_console_access(?::uuid, ?, ?)"),
-                     {userId, name, verifier.value()});
+                     {userId, effectiveLogin, verifier.value()});
     if (!q) {
         if (q.error().kind == ErrorKind::PermissionDenied)
             return makeError(
@@ -492,6 +555,8 @@ Result<Member> MemberService::revokeConsoleAccess(const QString &organizationId,
         return makeError(ErrorKind::Conflict,
                          tr("%1 has no console access to revoke.").arg(member.displayName));
     const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    if (Status allowed = requireManagePerson(db, member); !allowed)
+        return allowed.error();
     auto q = execSql(db, QStringLiteral("SELECT nobill_revoke_console_access(?::uuid)"), {userId});
     if (!q) {
         if (q.error().kind == ErrorKind::PermissionDenied)

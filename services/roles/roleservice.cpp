@@ -87,6 +87,12 @@ Error builtinIsReadOnly(const Role &role)
                          .arg(role.name));
 }
 
+// A null QString binds as NULL; the description column is NOT NULL with '' for "none".
+QString textOrEmpty(const QString &text)
+{
+    return text.isNull() ? QStringLiteral("") : text;
+}
+
 Error refusedIn(const Error &error, const QString &organizationName)
 {
     if (error.kind != ErrorKind::PermissionDenied)
@@ -237,10 +243,11 @@ Result<Role> RoleService::create(const QString &organizationId, const RoleDraft 
     if (!organization)
         return organization.error();
     const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-    auto q = execSql(db,
-                     QStringLiteral("INSERT INTO roles (organization_id, name, description) "
-                                    "VALUES (?::uuid, ?, ?) RETURNING id::text"),
-                     {organizationId, draft.name.simplified(), draft.description.trimmed()});
+    auto q = execSql(
+        db,
+        QStringLiteral("INSERT INTO roles (organization_id, name, description) "
+                       "VALUES (?::uuid, ?, ?) RETURNING id::text"),
+        {organizationId, draft.name.simplified(), textOrEmpty(draft.description.trimmed())});
     if (!q)
         return refusedIn(q.error(), organization.value());
     q.value().next();
@@ -264,7 +271,7 @@ Result<Role> RoleService::update(const QString &roleId, const RoleDraft &draft)
     auto q = execSql(db,
                      QStringLiteral("UPDATE roles SET name = ?, description = ? "
                                     "WHERE id = ?::uuid AND NOT is_builtin RETURNING id"),
-                     {draft.name.simplified(), draft.description.trimmed(), roleId});
+                     {draft.name.simplified(), textOrEmpty(draft.description.trimmed()), roleId});
     if (!q)
         return refusedIn(q.error(), organization.value());
     if (!q.value().next())
