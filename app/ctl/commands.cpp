@@ -1,5 +1,6 @@
 #include "commands.h"
 
+#include "access/auditverifier.h"
 #include "core/translations.h"
 
 #include "database/connection.h"
@@ -63,6 +64,8 @@ QString usage()
               "(exit status 3 when it is not).\n"
               "  nobillctl migrate --db URI        Bring a database's schema up to this "
               "version, e.g. --db postgresql://owner@host:5432/nobill\n"
+              "  nobillctl audit verify --db URI   Check that the audit trail's hash chain is "
+              "intact (exit status 1 when it is broken).\n"
               "  nobillctl help                    Show this help.\n"
               "  nobillctl --version               Show the version.\n"
               "\n"
@@ -149,6 +152,30 @@ int migrate(const QString &uri)
     return Success;
 }
 
+int auditVerify(const QString &uri)
+{
+    Result<ConnectionSettings> parsed = ConnectionSettings::fromUri(uri);
+    if (!parsed)
+        return usageError(parsed.error().message);
+    ConnectionSettings settings = parsed.value();
+    settings.source = QStringLiteral("cli");
+
+    const QString connectionName = uniqueConnectionName(QStringLiteral("ctl-audit"));
+    if (Status opened = openConnection(settings, connectionName); !opened)
+        return fail(opened.error());
+    Result<AuditVerification> verified = verifyAuditTrail(connectionName);
+    closeConnection(connectionName);
+    if (!verified)
+        return fail(verified.error());
+    const AuditVerification &v = verified.value();
+    if (v.intact) {
+        say(tr("intact (%1 rows)").arg(v.rowsChecked));
+        return Success;
+    }
+    say(tr("broken at audit row %1: %2").arg(v.firstBrokenId).arg(v.problem));
+    return Failure;
+}
+
 } // namespace
 
 int run(int argc, char **argv)
@@ -171,7 +198,7 @@ int run(int argc, char **argv)
     const QCommandLineOption helpOption({QStringLiteral("h"), QStringLiteral("help")},
                                         tr("Show this help."));
     parser.addOptions({dirOption, dbOption, versionOption, helpOption});
-    parser.addPositionalArgument(QStringLiteral("command"), tr("demo, migrate or help."));
+    parser.addPositionalArgument(QStringLiteral("command"), tr("demo, migrate, audit or help."));
 
     if (!parser.parse(QCoreApplication::arguments()))
         return usageError(parser.errorText());
@@ -216,6 +243,15 @@ int run(int argc, char **argv)
         if (!parser.isSet(dbOption) || parser.value(dbOption).isEmpty())
             return usageError(tr("\"migrate\" needs the database: --db URI."));
         return migrate(parser.value(dbOption));
+    }
+    if (command == QLatin1String("audit")) {
+        if (parser.isSet(dirOption))
+            return usageError(tr("--dir belongs to \"demo\", not to \"audit\"."));
+        if (words.size() != 2 || words.at(1) != QLatin1String("verify"))
+            return usageError(tr("\"audit\" needs the action verify: audit verify --db URI."));
+        if (!parser.isSet(dbOption) || parser.value(dbOption).isEmpty())
+            return usageError(tr("\"audit verify\" needs the database: --db URI."));
+        return auditVerify(parser.value(dbOption));
     }
     return usageError(tr("Unknown command \"%1\".").arg(command));
 }
