@@ -130,8 +130,14 @@ Result<QList<Role>> RoleService::roles(const QString &organizationId) const
 Result<QList<Permission>> RoleService::permissionCatalog() const
 {
     const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-    auto q = execSql(db, QStringLiteral("SELECT key, description, scope FROM permissions "
-                                        "ORDER BY scope = 'platform', key"));
+    // By area as the console's navigation lists them, seeing before changing; the platform-wide
+    // permissions last.
+    auto q = execSql(
+        db, QStringLiteral("SELECT key, description, scope FROM permissions ORDER BY "
+                           "scope = 'platform', array_position(ARRAY['tenants', 'members', "
+                           "'roles', 'plans', 'subscriptions', 'usage', 'invoices', 'audit', "
+                           "'webhooks', 'jobs']::text[], split_part(key, '.', 1)), "
+                           "split_part(key, '.', 2) <> 'read', key"));
     if (!q)
         return q.error();
     QList<Permission> result;
