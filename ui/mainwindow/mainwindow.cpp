@@ -4,6 +4,8 @@
 #include "common/notavailablepage.h"
 #include "database/databaseworker.h"
 #include "database/serverinfo.h"
+#include "members/memberspage.h"
+#include "roles/rolespage.h"
 #include "tenants/tenantspage.h"
 
 #include <QAction>
@@ -115,6 +117,10 @@ Page *MainWindow::createPage(Area area)
                 [this](const QString &message) { statusBar()->showMessage(message, 8000); });
         return page;
     }
+    if (area == Area::Members)
+        return new MembersPage(m_settings, this);
+    if (area == Area::Roles)
+        return new RolesPage(m_settings, this);
     return new NotAvailablePage(areaTitle(area), areaPurpose(area), this);
 }
 
