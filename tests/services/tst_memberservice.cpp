@@ -2,6 +2,7 @@
 // roles, and console access; and the password policy every password path shares.
 
 #include "testcluster.h"
+#include "testoperators.h"
 
 #include "access/passwordpolicy.h"
 #include "members/memberservice.h"
@@ -14,7 +15,9 @@
 #include <QTest>
 
 using namespace nobill;
+using nobill::test::ScopedConnection;
 using nobill::test::TestDatabase;
+using nobill::test::TestOperator;
 
 namespace {
 const QString Acme = QStringLiteral("00000000-0000-0000-0000-0000000000a1");
@@ -457,6 +460,142 @@ private slots:
         auto nothing = service.revokeConsoleAccess(Acme, other);
         QVERIFY(!nothing);
         QVERIFY(nothing.error().message.contains(QLatin1String("no console access")));
+    }
+    // As console operators: what the database lets an Admin do, and what it refuses a Viewer.
+    void adminManagesMembersOfTheirOrganization()
+    {
+        TestDatabase db;
+        NOBILL_REQUIRE_DB(db);
+        QVERIFY(seed(db, 3));
+        auto admin = test::createOperator(db, QStringLiteral("admin"), false,
+                                          {{Acme, QStringLiteral("admin")}});
+        QVERIFY2(admin, qPrintable(admin ? QString() : message(admin.error())));
+        ScopedConnection connection(admin.value().settings);
+        QVERIFY2(connection.isOpen(), qPrintable(connection.error()));
+        MemberService service(connection.name());
+        const QString finance = roleId(db, QStringLiteral("finance"));
+        const QString support = roleId(db, QStringLiteral("support"));
+
+        MemberQuery query;
+        query.organizationId = Acme;
+        auto listed = service.page(query, std::nullopt);
+        QVERIFY2(listed, qPrintable(listed ? QString() : message(listed.error())));
+        QCOMPARE(listed.value().rows.size(), 4); // three people and the admin
+        int selves = 0;
+        for (const Member &m : listed.value().rows)
+            selves += m.isSelf ? 1 : 0;
+        QCOMPARE(selves, 1);
+
+        auto invited = service.invite(Acme, InviteDraft{QStringLiteral("new@acme.example"),
+                                                        QStringLiteral("New Person"), finance});
+        QVERIFY2(invited, qPrintable(invited ? QString() : message(invited.error())));
+        QCOMPARE(invited.value().roleName, QStringLiteral("Finance"));
+        auto changed = service.changeRole(Acme, invited.value().userId, support);
+        QVERIFY2(changed, qPrintable(changed ? QString() : message(changed.error())));
+        QCOMPARE(changed.value().roleName, QStringLiteral("Support"));
+
+        // Their own membership stays as it is.
+        auto own = service.changeRole(Acme, admin.value().userId, finance);
+        QVERIFY(!own);
+        QCOMPARE(own.error().kind, ErrorKind::PermissionDenied);
+        QVERIFY2(own.error().message.contains(QLatin1String("your own role")),
+                 qPrintable(own.error().message));
+        Status leave = service.remove(Acme, admin.value().userId);
+        QVERIFY(!leave);
+        QVERIFY(leave.error().message.contains(QLatin1String("yourself")));
+
+        // Console access for someone who is only in Acme: allowed; the plaintext stays here.
+        auto granted = service.grantConsoleAccess(Acme, invited.value().userId,
+                                                  db.name() + QStringLiteral("_newp"),
+                                                  PasswordPolicy::generate());
+        QVERIFY2(granted, qPrintable(granted ? QString() : message(granted.error())));
+        QCOMPARE(granted.value().access, ConsoleAccess::MustChangePassword);
+        auto revoked = service.revokeConsoleAccess(Acme, invited.value().userId);
+        QVERIFY2(revoked, qPrintable(revoked ? QString() : message(revoked.error())));
+        QCOMPARE(revoked.value().access, ConsoleAccess::Disabled);
+
+        // Someone who is also in Globex, where this admin may not manage members: refused.
+        const QString wile = userId(db, QStringLiteral("wile@globex.example"));
+        QVERIFY(exec(db, QStringLiteral("INSERT INTO memberships (organization_id, user_id, "
+                                        "role_id) VALUES ('%1', '%2', '%3')")
+                             .arg(Acme, wile, roleId(db, QStringLiteral("viewer")))));
+        auto elsewhere = service.grantConsoleAccess(Acme, wile, db.name() + QStringLiteral("_wile"),
+                                                    PasswordPolicy::generate());
+        QVERIFY(!elsewhere);
+        QCOMPARE(elsewhere.error().kind, ErrorKind::PermissionDenied);
+        QVERIFY2(elsewhere.error().message.contains(QLatin1String("every organization")),
+                 qPrintable(elsewhere.error().message));
+
+        // Globex is not theirs at all.
+        auto foreign = service.invite(
+            Globex, InviteDraft{QStringLiteral("x@globex.example"), QStringLiteral("X"), finance});
+        QVERIFY(!foreign);
+        QVERIFY(foreign.error().kind == ErrorKind::NotFound ||
+                foreign.error().kind == ErrorKind::PermissionDenied);
+        QCOMPARE(scalar(db, QStringLiteral("SELECT count(*) FROM users WHERE email = "
+                                           "'x@globex.example'"))
+                     .toInt(),
+                 0);
+    }
+
+    void viewerIsRefusedWithASentenceAndNothingChanges()
+    {
+        TestDatabase db;
+        NOBILL_REQUIRE_DB(db);
+        QVERIFY(seed(db, 3));
+        auto viewer = test::createOperator(db, QStringLiteral("viewer"), false,
+                                           {{Acme, QStringLiteral("viewer")}});
+        QVERIFY2(viewer, qPrintable(viewer ? QString() : message(viewer.error())));
+        ScopedConnection connection(viewer.value().settings);
+        QVERIFY2(connection.isOpen(), qPrintable(connection.error()));
+        MemberService service(connection.name());
+        const QString finance = roleId(db, QStringLiteral("finance"));
+        const QString person = userId(db, QStringLiteral("person1@acme.example"));
+        const QString expected = QStringLiteral("You don't have permission to change members of "
+                                                "Acme Ltd.");
+        const int before = scalar(db, QStringLiteral("SELECT count(*) FROM memberships")).toInt();
+        const int audited = scalar(db, QStringLiteral("SELECT count(*) FROM audit_log")).toInt();
+
+        MemberQuery query;
+        query.organizationId = Acme;
+        QCOMPARE(service.count(query).value(), 4); // a viewer sees the members
+        QVERIFY(!service.hasPermission(Acme, QStringLiteral("members.manage")).value());
+        QVERIFY(service.hasPermission(Acme, QStringLiteral("tenants.read")).value());
+
+        auto invited = service.invite(
+            Acme, InviteDraft{QStringLiteral("new@acme.example"), QStringLiteral("New"), finance});
+        QVERIFY(!invited);
+        QCOMPARE(invited.error().kind, ErrorKind::PermissionDenied);
+        QCOMPARE(invited.error().message, expected);
+        auto added = service.addExisting(Acme, QStringLiteral("wile@globex.example"), finance);
+        QVERIFY(!added);
+        QCOMPARE(added.error().kind, ErrorKind::PermissionDenied);
+        auto changed = service.changeRole(Acme, person, finance);
+        QVERIFY(!changed);
+        QCOMPARE(changed.error().message, expected);
+        Status removed = service.remove(Acme, person);
+        QVERIFY(!removed);
+        QCOMPARE(removed.error().message, expected);
+        auto granted = service.grantConsoleAccess(Acme, person, db.name() + QStringLiteral("_p1"),
+                                                  PasswordPolicy::generate());
+        QVERIFY(!granted);
+        QCOMPARE(granted.error().message, expected);
+
+        // Straight to the table, as a psql session would: the database refuses too.
+        QSqlQuery direct(connection.database());
+        QVERIFY(!direct.exec(QStringLiteral("UPDATE memberships SET role_id = '%1' "
+                                            "WHERE user_id = '%2'")
+                                 .arg(finance, person)));
+        QVERIFY(direct.exec(
+            QStringLiteral("DELETE FROM memberships WHERE user_id = '%1'").arg(person)));
+        QCOMPARE(direct.numRowsAffected(), 0);
+
+        QCOMPARE(scalar(db, QStringLiteral("SELECT count(*) FROM memberships")).toInt(), before);
+        QCOMPARE(scalar(db, QStringLiteral("SELECT count(*) FROM audit_log")).toInt(), audited);
+        QCOMPARE(scalar(db, QStringLiteral("SELECT count(*) FROM users WHERE email = "
+                                           "'new@acme.example'"))
+                     .toInt(),
+                 0);
     }
 };
 

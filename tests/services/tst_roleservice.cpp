@@ -2,6 +2,7 @@
 // the permission catalog, and permission changes that are all or nothing.
 
 #include "testcluster.h"
+#include "testoperators.h"
 
 #include "roles/roleservice.h"
 
@@ -11,6 +12,7 @@
 #include <QTest>
 
 using namespace nobill;
+using nobill::test::ScopedConnection;
 using nobill::test::TestDatabase;
 
 namespace {
@@ -263,6 +265,100 @@ private slots:
         Status elsewhere = service.setPermissions(Acme, other);
         QVERIFY(!elsewhere);
         QVERIFY(elsewhere.error().message.contains(QLatin1String("another organization")));
+    }
+    // As console operators: a role manager hands out only what they hold, never edits their
+    // own role; a Viewer is refused with a sentence.
+    void operatorsManageRolesWithinTheirOwnRights()
+    {
+        TestDatabase db;
+        NOBILL_REQUIRE_DB(db);
+        QVERIFY(seed(db));
+        RoleService owner(db.connectionName());
+        auto manager = owner.create(Acme, RoleDraft{QStringLiteral("Role manager"), QString()});
+        QVERIFY(manager);
+        QVERIFY(owner.setPermissions(manager.value().id,
+                                     keys({"tenants.read", "roles.manage", "usage.read"})));
+        auto op = test::createOperatorWithRoles(db, QStringLiteral("rolemgr"), false,
+                                                {{Acme, manager.value().id}});
+        QVERIFY2(op, qPrintable(op ? QString() : text(op.error())));
+        ScopedConnection connection(op.value().settings);
+        QVERIFY2(connection.isOpen(), qPrintable(connection.error()));
+        RoleService service(connection.name());
+
+        auto created = service.create(Acme, RoleDraft{QStringLiteral("Analyst"), QString()});
+        QVERIFY2(created, qPrintable(created ? QString() : text(created.error())));
+        auto granted = service.setPermissions(created.value().id, keys({"usage.read"}));
+        QVERIFY2(granted, qPrintable(granted ? QString() : text(granted.error())));
+
+        auto beyond =
+            service.setPermissions(created.value().id, keys({"usage.read", "invoices.manage"}));
+        QVERIFY(!beyond);
+        QCOMPARE(beyond.error().kind, ErrorKind::PermissionDenied);
+        QVERIFY2(beyond.error().message.contains(QLatin1String("invoices.manage")),
+                 qPrintable(beyond.error().message));
+        QCOMPARE(owner.rolePermissions(created.value().id).value(), keys({"usage.read"}));
+
+        auto ownRole =
+            service.setPermissions(manager.value().id, keys({"tenants.read", "roles.manage"}));
+        QVERIFY(!ownRole);
+        QVERIFY2(ownRole.error().message.contains(QLatin1String("your own role")),
+                 qPrintable(ownRole.error().message));
+
+        auto renamed = service.update(created.value().id,
+                                      RoleDraft{QStringLiteral("Usage analyst"), QString()});
+        QVERIFY2(renamed, qPrintable(renamed ? QString() : text(renamed.error())));
+        QVERIFY(service.remove(created.value().id));
+
+        // Globex is not theirs.
+        auto foreign = service.create(Globex, RoleDraft{QStringLiteral("Nope"), QString()});
+        QVERIFY(!foreign);
+    }
+
+    void viewerCannotChangeRoles()
+    {
+        TestDatabase db;
+        NOBILL_REQUIRE_DB(db);
+        QVERIFY(seed(db));
+        RoleService owner(db.connectionName());
+        auto clerk = owner.create(Acme, RoleDraft{QStringLiteral("Clerk"), QString()});
+        QVERIFY(clerk);
+        auto viewer = test::createOperator(db, QStringLiteral("viewer"), false,
+                                           {{Acme, QStringLiteral("viewer")}});
+        QVERIFY2(viewer, qPrintable(viewer ? QString() : text(viewer.error())));
+        ScopedConnection connection(viewer.value().settings);
+        QVERIFY2(connection.isOpen(), qPrintable(connection.error()));
+        RoleService service(connection.name());
+        const QString expected =
+            QStringLiteral("You don't have permission to manage the roles of Acme Ltd.");
+
+        auto catalog = service.catalog(Acme);
+        QVERIFY2(catalog, qPrintable(catalog ? QString() : text(catalog.error())));
+        QCOMPARE(catalog.value().roles.size(), 6); // five built-ins and the clerk
+
+        auto created = service.create(Acme, RoleDraft{QStringLiteral("Mine"), QString()});
+        QVERIFY(!created);
+        QCOMPARE(created.error().kind, ErrorKind::PermissionDenied);
+        QCOMPARE(created.error().message, expected);
+        auto renamed = service.update(clerk.value().id, RoleDraft{QStringLiteral("X"), QString()});
+        QVERIFY(!renamed);
+        QCOMPARE(renamed.error().message, expected);
+        Status removed = service.remove(clerk.value().id);
+        QVERIFY(!removed);
+        QCOMPARE(removed.error().message, expected);
+        auto permissions = service.setPermissions(clerk.value().id, keys({"tenants.read"}));
+        QVERIFY(!permissions);
+        QCOMPARE(permissions.error().message, expected);
+
+        QCOMPARE(scalar(db, QStringLiteral("SELECT count(*) FROM roles WHERE organization_id "
+                                           "IS NOT NULL"))
+                     .toInt(),
+                 1);
+        QCOMPARE(
+            scalar(db,
+                   QStringLiteral("SELECT name FROM roles WHERE id = '%1'").arg(clerk.value().id))
+                .toString(),
+            QStringLiteral("Clerk"));
+        QVERIFY(owner.rolePermissions(clerk.value().id).value().isEmpty());
     }
 };
 
