@@ -680,7 +680,7 @@ BEGIN
                           AND lag(a.hash) OVER w IS NULL
                          THEN 'the rows before it were deleted'
                      WHEN a.prev_hash IS DISTINCT FROM lag(a.hash) OVER w
-                         THEN 'one or more rows before it were deleted'
+                         THEN 'the row before it is missing or was rewritten'
                  END AS why
           FROM audit_log a
           WINDOW w AS (ORDER BY a.id)) c;
