@@ -107,6 +107,8 @@ bool PermissionMatrixModel::setData(const QModelIndex &index, const QVariant &va
 
 Qt::ItemFlags PermissionMatrixModel::flags(const QModelIndex &index) const
 {
+    if (!index.isValid()) // views ask for the root's flags
+        return Qt::NoItemFlags;
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return Qt::NoItemFlags;
     const Role &r = m_catalog.roles.at(index.column());
