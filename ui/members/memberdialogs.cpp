@@ -15,8 +15,10 @@
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLayout>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QTimer>
 #include <QVBoxLayout>
 
 namespace nobill {
@@ -57,6 +59,20 @@ void showProblems(QLabel *label, const QList<QString> &problems)
 {
     label->setText(QStringList(problems).join(QLatin1Char('\n')));
     label->setVisible(!problems.isEmpty());
+}
+
+// A banner shown in an open dialog wraps onto more lines: let the dialog grow to show them.
+void growToFit(QDialog *dialog)
+{
+    QTimer::singleShot(0, dialog, [dialog]() {
+        QLayout *layout = dialog->layout();
+        layout->activate();
+        const int wanted = layout->hasHeightForWidth()
+                               ? layout->totalHeightForWidth(dialog->width())
+                               : layout->totalSizeHint().height();
+        if (wanted > dialog->height())
+            dialog->resize(dialog->width(), wanted);
+    });
 }
 } // namespace
 
@@ -204,6 +220,7 @@ void MemberDialog::save()
                     mode == Mode::AddExisting && result.error().kind == ErrorKind::NotFound;
                 m_banner->showMessage(MessageBanner::Kind::Error, result.error().message,
                                       offerInvite ? tr("Invite instead") : QString());
+                growToFit(this);
                 return;
             }
             emit saved(result.value(), mode == Mode::Invite);
@@ -281,6 +298,7 @@ void ChangeRoleDialog::save()
             m_buttons->setEnabled(true);
             if (!result) {
                 m_banner->showMessage(MessageBanner::Kind::Error, result.error().message);
+                growToFit(this);
                 return;
             }
             emit saved(result.value());
@@ -447,6 +465,7 @@ void ConsoleAccessDialog::save()
             setSaving(false);
             if (!result) {
                 m_banner->showMessage(MessageBanner::Kind::Error, result.error().message);
+                growToFit(this);
                 return;
             }
             emit granted(result.value(), password);

@@ -7,12 +7,30 @@
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QLabel>
+#include <QLayout>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QTimer>
 #include <QVBoxLayout>
 
 namespace nobill {
+
+namespace {
+// A banner shown in an open dialog wraps onto more lines: let the dialog grow to show them.
+void growToFit(QDialog *dialog)
+{
+    QTimer::singleShot(0, dialog, [dialog]() {
+        QLayout *layout = dialog->layout();
+        layout->activate();
+        const int wanted = layout->hasHeightForWidth()
+                               ? layout->totalHeightForWidth(dialog->width())
+                               : layout->totalSizeHint().height();
+        if (wanted > dialog->height())
+            dialog->resize(dialog->width(), wanted);
+    });
+}
+} // namespace
 
 RoleDialog::RoleDialog(DatabaseWorker *worker, const QString &organizationId,
                        const QString &organizationName, QWidget *parent)
@@ -123,6 +141,7 @@ void RoleDialog::save()
             revalidate();
             if (!result) {
                 m_banner->showMessage(MessageBanner::Kind::Error, result.error().message);
+                growToFit(this);
                 return;
             }
             emit saved(result.value(), roleId.isEmpty());
