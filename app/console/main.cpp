@@ -32,6 +32,12 @@ int main(int argc, char **argv)
         QStringLiteral("demo-dir"),
         QApplication::translate("main", "Keep the demo database in <dir>."),
         QApplication::translate("main", "dir"));
+    const QCommandLineOption as(
+        QStringLiteral("as"),
+        QApplication::translate("main", "With --demo: sign in as the demo operator <login> "
+                                        "(demo_admin, demo_orgadmin, demo_finance, demo_support, "
+                                        "demo_viewer)."),
+        QApplication::translate("main", "login"));
     const QCommandLineOption screenshots(
         QStringLiteral("screenshots"),
         QApplication::translate("main", "Save every screen as <dir>/<area>.png, then quit."),
@@ -40,12 +46,13 @@ int main(int argc, char **argv)
         QStringLiteral("connect"),
         QApplication::translate("main", "Connect to <uri> (postgresql://user@host:port/db)."),
         QApplication::translate("main", "uri"));
-    parser.addOptions({demo, demoDir, screenshots, connectTo});
+    parser.addOptions({demo, demoDir, as, screenshots, connectTo});
     parser.process(app);
 
     nobill::ConsoleStartup::Options options;
     options.demo = parser.isSet(demo);
     options.demoDirectory = parser.value(demoDir);
+    options.demoLogin = parser.value(as);
     options.screenshotDirectory = parser.value(screenshots);
     if (parser.isSet(connectTo)) {
         auto settings = nobill::ConnectionSettings::fromUri(parser.value(connectTo));

@@ -5,6 +5,7 @@
 #include "database/migrator.h"
 #include "secrets/secretstore.h"
 
+#include "demo/demooperators.h"
 #include "demo/demoseeder.h"
 
 #include <QCoreApplication>
@@ -191,6 +192,12 @@ Result<ConnectionSettings> DemoCluster::up()
         if (!marker.open(QIODevice::WriteOnly) || marker.write("seeded\n") < 0)
             qCWarning(lcDemoCluster)
                 << "could not record that the demo data was loaded:" << marker.errorString();
+    }
+    // Every start, not only the first: a demo database made by an older version gets the
+    // operators its migrations now allow.
+    if (Status operators = ensureDemoOperators(connectionName); !operators) {
+        closeConnection(connectionName);
+        return operators.error();
     }
     closeConnection(connectionName);
 

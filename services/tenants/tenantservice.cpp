@@ -116,6 +116,28 @@ Error tenantNotFound()
                         "the list."));
 }
 
+// The database refuses what a login may not do (row-level security); asking first turns the
+// refusal into a sentence that names the tenant, instead of "0 rows changed".
+Result<bool> hasPermission(const QSqlDatabase &db, const QString &organizationId,
+                           const QString &permission)
+{
+    auto q = execSql(db, QStringLiteral("SELECT nobill_has_permission(?::uuid, ?)"),
+                     {organizationId, permission});
+    if (!q)
+        return q.error();
+    q.value().next();
+    return q.value().value(0).toBool();
+}
+
+Result<bool> isPlatformAdmin(const QSqlDatabase &db)
+{
+    auto q = execSql(db, QStringLiteral("SELECT nobill_is_platform_admin()"));
+    if (!q)
+        return q.error();
+    q.value().next();
+    return q.value().value(0).toBool();
+}
+
 Status validationFailure(const QList<FieldProblem> &problems)
 {
     QStringList messages;
@@ -267,6 +289,12 @@ Result<Tenant> TenantService::create(const TenantDraft &input)
         return validationFailure(problems).error();
     const TenantDraft d = input.normalized();
     const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    auto admin = isPlatformAdmin(db);
+    if (!admin)
+        return admin.error();
+    if (!admin.value())
+        return makeError(ErrorKind::PermissionDenied,
+                         tr("Only platform administrators can create tenants."));
     auto q = execSql(db,
                      QStringLiteral("INSERT INTO organizations AS o (name, slug, billing_email, "
                                     "currency, tax_id, address_line1, address_line2, "
@@ -291,6 +319,8 @@ Result<Tenant> TenantService::update(const QString &id, int expectedVersion,
     if (!problems.isEmpty())
         return validationFailure(problems).error();
     const TenantDraft d = input.normalized();
+    if (Status allowed = requireManage(id); !allowed)
+        return allowed.error();
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     return inTransaction(db, [&]() -> Result<Tenant> {
         auto q = execSql(
@@ -332,6 +362,8 @@ Result<Tenant> TenantService::setStatus(const QString &id, int expectedVersion,
 {
     if (!isUuid(id))
         return tenantNotFound();
+    if (Status allowed = requireManage(id); !allowed)
+        return allowed.error();
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     return inTransaction(db, [&]() -> Result<Tenant> {
         auto q = execSql(db,
@@ -354,11 +386,35 @@ Result<Tenant> TenantService::setStatus(const QString &id, int expectedVersion,
     });
 }
 
+Status TenantService::requireManage(const QString &id) const
+{
+    auto tenant = get(id); // invisible to this login: not found, as for everyone else
+    if (!tenant)
+        return tenant.error();
+    const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    auto allowed = hasPermission(db, id, QStringLiteral("tenants.manage"));
+    if (!allowed)
+        return allowed.error();
+    if (!allowed.value()) {
+        return makeError(ErrorKind::PermissionDenied,
+                         tr("You don't have permission to change %1. Ask an administrator of "
+                            "the organization for a role with \"tenants.manage\".")
+                             .arg(tenant.value().name));
+    }
+    return {};
+}
+
 Status TenantService::remove(const QString &id)
 {
     if (!isUuid(id))
         return tenantNotFound();
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    auto admin = isPlatformAdmin(db);
+    if (!admin)
+        return admin.error();
+    if (!admin.value())
+        return makeError(ErrorKind::PermissionDenied,
+                         tr("Only platform administrators can delete tenants."));
     Result<int> removed = inTransaction(db, [&]() -> Result<int> {
         // Lock the tenant so nobody adds a subscription between the check and the delete.
         auto q = execSql(

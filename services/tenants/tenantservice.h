@@ -34,6 +34,8 @@ public:
     Status remove(const QString &id);
 
 private:
+    // Not found for a tenant this login cannot see; a plain refusal without tenants.manage.
+    Status requireManage(const QString &id) const;
     Result<Tenant> setStatus(const QString &id, int expectedVersion, const QString &status);
 
     QString m_connectionName;

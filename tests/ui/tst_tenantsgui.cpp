@@ -155,7 +155,10 @@ private slots:
             window.selectArea(area);
             QCOMPARE(window.currentArea(), area);
             QVERIFY(window.page(area)->isVisible());
-            if (area != Area::Tenants) {
+            const bool built =
+                area == Area::Tenants || area == Area::Members || area == Area::Roles;
+            QCOMPARE(window.page(area)->isAvailable(), built);
+            if (!built) {
                 // Areas not built yet say so, and show no rows.
                 QVERIFY(!window.page(area)->isAvailable());
                 auto *notice =

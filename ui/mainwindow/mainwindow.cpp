@@ -81,6 +81,11 @@ MainWindow::MainWindow(const ConnectionSettings &settings, const Options &option
             tenants->setReadOnly(true, options.readOnlyReason);
     }
 
+    if (options.access) {
+        if (auto *tenants = qobject_cast<TenantsPage *>(m_pages.value(Area::Tenants)))
+            tenants->setAccess(*options.access);
+    }
+
     m_connectionLabel = new QLabel(connectionText(), this);
     m_connectionLabel->setObjectName(QStringLiteral("connectionLabel"));
     m_healthLabel = new QLabel(tr("Checking connection…"), this);
@@ -127,8 +132,11 @@ Page *MainWindow::createPage(Area area)
 void MainWindow::buildMenus()
 {
     QMenu *file = menuBar()->addMenu(tr("&File"));
-    QAction *change = file->addAction(tr("&Change connection…"));
+    QAction *change = file->addAction(tr("Sign in &again or elsewhere…"));
     connect(change, &QAction::triggered, this, &MainWindow::changeConnectionRequested);
+    QAction *password = file->addAction(tr("Change my &password…"));
+    password->setEnabled(m_options.access && !m_options.access->userId.isEmpty());
+    connect(password, &QAction::triggered, this, &MainWindow::changePasswordRequested);
     file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"));
     quit->setShortcut(QKeySequence::Quit);
@@ -172,8 +180,15 @@ Page *MainWindow::page(Area area) const
 
 QString MainWindow::connectionText() const
 {
-    return tr("%1 on %2:%3, database %4")
-        .arg(m_settings.user, m_settings.host)
+    QString who = m_settings.user;
+    if (m_options.access && !m_options.access->displayName.isEmpty()) {
+        who = m_options.access->platformAdmin
+                  ? tr("%1 (%2, platform administrator)")
+                        .arg(m_options.access->displayName, m_settings.user)
+                  : tr("%1 (%2)").arg(m_options.access->displayName, m_settings.user);
+    }
+    return tr("Signed in as %1 on %2:%3, database %4")
+        .arg(who, m_settings.host)
         .arg(m_settings.port)
         .arg(m_settings.database);
 }

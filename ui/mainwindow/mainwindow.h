@@ -1,5 +1,6 @@
 #pragma once
 
+#include "access/sessionaccess.h"
 #include "database/connectionsettings.h"
 #include "mainwindow/area.h"
 
@@ -7,6 +8,7 @@
 #include <QMap>
 
 #include <memory>
+#include <optional>
 
 class QLabel;
 class QListWidget;
@@ -30,6 +32,8 @@ public:
         // Non-empty: the schema is newer than this program; nothing may be written.
         QString readOnlyReason;
         bool demo = false;
+        // Who signed in and what they may do; without it (tests) nothing is hidden.
+        std::optional<SessionAccess> access;
     };
 
     MainWindow(const ConnectionSettings &settings, const Options &options,
@@ -44,6 +48,7 @@ public:
 
 signals:
     void changeConnectionRequested();
+    void changePasswordRequested();
 
 private:
     void buildMenus();

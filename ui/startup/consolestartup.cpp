@@ -1,9 +1,12 @@
 #include "startup/consolestartup.h"
 
-#include "connection/connectiondialog.h"
+#include "access/signin.h"
+#include "connection/changepassworddialog.h"
+#include "connection/signindialog.h"
 #include "database/databaseworker.h"
 #include "database/serverinfo.h"
 #include "demo/democluster.h"
+#include "demo/demooperators.h"
 #include "mainwindow/mainwindow.h"
 #include "startup/screenshotrunner.h"
 
@@ -38,7 +41,7 @@ void ConsoleStartup::start()
         return;
     }
     ConnectionSettings initial =
-        m_options.connection ? *m_options.connection : ConnectionDialog::savedProfile();
+        m_options.connection ? *m_options.connection : SignInDialog::savedProfile();
     askForConnection(initial, QString());
 }
 
@@ -129,9 +132,75 @@ void ConsoleStartup::demoReady(const Result<ConnectionSettings> &up)
                   true);
         return;
     }
+    const QString login = m_options.demoLogin.isEmpty() ? defaultDemoLogin() : m_options.demoLogin;
+    const std::optional<DemoOperator> demoOperator = findDemoOperator(login);
+    if (!demoOperator) {
+        QStringList logins;
+        for (const DemoOperator &op : demoOperators())
+            logins << op.login;
+        showFatal(tr("The demo database has no operator \"%1\". Sign in as one of: %2.")
+                      .arg(login, logins.join(QStringLiteral(", "))),
+                  false);
+        return;
+    }
+    // The console works as the operator, never as the database owner.
     ConnectionSettings settings = up.value();
+    settings.user = demoOperator->login;
+    settings.password = demoOperator->password;
     settings.source = QStringLiteral("console");
-    openMainWindow(settings, QString());
+    signInDirectly(settings);
+}
+
+void ConsoleStartup::signInDirectly(const ConnectionSettings &settings)
+{
+    showProgress(tr("Signing in as %1…").arg(settings.user));
+    m_signInWorker = std::make_unique<DatabaseWorker>(settings, QStringLiteral("sign-in"));
+    m_signInWorker->run<SignIn>(
+        this, [](const QString &connection) { return completeSignIn(connection); },
+        [this, settings](Result<SignIn> signIn) {
+            if (!signIn) {
+                showFatal(
+                    tr("Signing in to the demo database failed.\n\n%1").arg(signIn.error().message),
+                    true);
+                return;
+            }
+            afterSignIn(settings, signIn.value());
+        });
+}
+
+void ConsoleStartup::afterSignIn(const ConnectionSettings &settings, const SignIn &signIn)
+{
+    if (!signIn.access.mustChangePassword) {
+        openMainWindow(settings, signIn);
+        return;
+    }
+    // A one-time password set by an admin: nothing else happens until it is replaced.
+    auto *dialog = new ChangePasswordDialog(settings, signIn.access.email, true);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog, signIn]() {
+        SignIn changed = signIn;
+        changed.access.mustChangePassword = false;
+        SignInDialog::rememberNewPassword(dialog->settings());
+        openMainWindow(dialog->settings(), changed);
+    });
+    connect(dialog, &QDialog::rejected, this, [this]() {
+        if (!m_window)
+            emit finished(0);
+    });
+    dialog->open();
+}
+
+void ConsoleStartup::changePassword(const ConnectionSettings &settings, const SignIn &signIn)
+{
+    auto *dialog = new ChangePasswordDialog(settings, signIn.access.email, false, m_window.data());
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog, signIn]() {
+        SignInDialog::rememberNewPassword(dialog->settings());
+        // Every connection of the window was opened with the old password: reopen it so a
+        // reconnect later uses the new one.
+        openMainWindow(dialog->settings(), signIn);
+    });
+    dialog->open();
 }
 
 void ConsoleStartup::askForConnection(const ConnectionSettings &initial, const QString &problem)
@@ -144,12 +213,12 @@ void ConsoleStartup::askForConnection(const ConnectionSettings &initial, const Q
     }
     if (m_progressWindow)
         m_progressWindow->hide();
-    auto *dialog = new ConnectionDialog(initial);
+    auto *dialog = new SignInDialog(initial);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     if (!problem.isEmpty())
         dialog->showProblem(problem);
     connect(dialog, &QDialog::accepted, this,
-            [this, dialog]() { openMainWindow(dialog->settings(), dialog->readOnlyReason()); });
+            [this, dialog]() { afterSignIn(dialog->settings(), dialog->signIn()); });
     connect(dialog, &QDialog::rejected, this, [this]() {
         if (!m_window)
             emit finished(0);
@@ -162,8 +231,7 @@ void ConsoleStartup::askForConnection(const ConnectionSettings &initial, const Q
     }
 }
 
-void ConsoleStartup::openMainWindow(const ConnectionSettings &settings,
-                                    const QString &readOnlyReason)
+void ConsoleStartup::openMainWindow(const ConnectionSettings &settings, const SignIn &signIn)
 {
     if (m_progressWindow)
         m_progressWindow->hide();
@@ -173,7 +241,8 @@ void ConsoleStartup::openMainWindow(const ConnectionSettings &settings,
     }
     MainWindow::Options options;
     options.demo = m_options.demo;
-    options.readOnlyReason = readOnlyReason;
+    options.readOnlyReason = signIn.readOnlyReason;
+    options.access = signIn.access;
     m_window = new MainWindow(settings, options);
     m_window->setAttribute(Qt::WA_DeleteOnClose);
     connect(m_window.data(), &MainWindow::changeConnectionRequested, this, [this, settings]() {
@@ -181,6 +250,8 @@ void ConsoleStartup::openMainWindow(const ConnectionSettings &settings,
         initial.password.clear();
         askForConnection(initial, QString());
     });
+    connect(m_window.data(), &MainWindow::changePasswordRequested, this,
+            [this, settings, signIn]() { changePassword(settings, signIn); });
     connect(m_window.data(), &QObject::destroyed, this, [this]() {
         if (!m_window)
             emit finished(0);

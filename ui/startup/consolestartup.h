@@ -16,7 +16,8 @@ class QWidget;
 
 namespace nobill {
 
-class ConnectionDialog;
+class DatabaseWorker;
+struct SignIn;
 class MainWindow;
 class ScreenshotRunner;
 
@@ -30,7 +31,8 @@ public:
     struct Options
     {
         bool demo = false;
-        QString demoDirectory;                        // empty: the default place for this user
+        QString demoDirectory; // empty: the default place for this user
+        QString demoLogin;     // --as: which demo operator signs in; empty: the platform admin
         QString screenshotDirectory;                  // non-empty: save every screen, then quit
         std::optional<ConnectionSettings> connection; // --connect URI
     };
@@ -51,7 +53,11 @@ private:
     void startDemo();
     void demoReady(const Result<ConnectionSettings> &up);
     void askForConnection(const ConnectionSettings &initial, const QString &problem);
-    void openMainWindow(const ConnectionSettings &settings, const QString &readOnlyReason);
+    // Signs in without a dialog (the demo's operators), then opens the window.
+    void signInDirectly(const ConnectionSettings &settings);
+    void afterSignIn(const ConnectionSettings &settings, const SignIn &signIn);
+    void changePassword(const ConnectionSettings &settings, const SignIn &signIn);
+    void openMainWindow(const ConnectionSettings &settings, const SignIn &signIn);
     void showProgress(const QString &text);
     void showFatal(const QString &text, bool offerRetry);
 
@@ -61,6 +67,7 @@ private:
     QPushButton *m_retryButton = nullptr;
     QPointer<MainWindow> m_window;
     ScreenshotRunner *m_screenshots = nullptr;
+    std::unique_ptr<DatabaseWorker> m_signInWorker;
     std::atomic<bool> m_stopDemoOnExit{false}; // set on the demo thread
 };
 

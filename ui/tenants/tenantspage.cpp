@@ -142,6 +142,8 @@ TenantsPage::TenantsPage(const ConnectionSettings &settings, QWidget *parent)
         m_filter->setFocus();
         m_filter->selectAll();
     });
+    auto *create = new QShortcut(QKeySequence::New, this);
+    connect(create, &QShortcut::activated, this, &TenantsPage::newTenant);
     auto *refresh = new QShortcut(QKeySequence::Refresh, this);
     connect(refresh, &QShortcut::activated, m_model, &AsyncTableModel::reload);
     updateActions();
@@ -218,19 +220,39 @@ void TenantsPage::restoreSelection()
     }
 }
 
+void TenantsPage::setAccess(const SessionAccess &access)
+{
+    m_access = access;
+    m_accessKnown = true;
+    updateActions();
+}
+
 void TenantsPage::updateActions()
 {
     const Tenant *tenant = selectedTenant();
     const bool canWrite = !m_readOnly && !m_busyAction;
-    m_newButton->setEnabled(canWrite);
-    m_editButton->setEnabled(canWrite && tenant);
-    m_suspendButton->setEnabled(canWrite && tenant);
-    m_deleteButton->setEnabled(canWrite && tenant);
+    const bool platformAdmin = !m_accessKnown || m_access.platformAdmin;
+    const bool canManage =
+        tenant && (!m_accessKnown || m_access.can(tenant->id, QStringLiteral("tenants.manage")));
+    m_newButton->setEnabled(canWrite && platformAdmin);
+    m_editButton->setEnabled(canWrite && canManage);
+    m_suspendButton->setEnabled(canWrite && canManage);
+    m_deleteButton->setEnabled(canWrite && tenant && platformAdmin);
     m_suspendButton->setText(tenant && tenant->isSuspended() ? tr("&Reactivate…")
                                                              : tr("&Suspend…"));
-    const QString why = m_readOnly ? m_readOnlyReason : QString();
-    for (QPushButton *b : {m_newButton, m_editButton, m_suspendButton, m_deleteButton})
-        b->setToolTip(why);
+    if (m_readOnly) {
+        for (QPushButton *b : {m_newButton, m_editButton, m_suspendButton, m_deleteButton})
+            b->setToolTip(m_readOnlyReason);
+        return;
+    }
+    const QString onlyAdmins = tr("Only platform administrators can do this.");
+    const QString needsManage =
+        tenant ? tr("You need the permission \"tenants.manage\" in %1.").arg(tenant->name)
+               : QString();
+    m_newButton->setToolTip(platformAdmin ? tr("Create a tenant (Ctrl+N)") : onlyAdmins);
+    m_editButton->setToolTip(canManage || !tenant ? QString() : needsManage);
+    m_suspendButton->setToolTip(canManage || !tenant ? QString() : needsManage);
+    m_deleteButton->setToolTip(platformAdmin ? QString() : onlyAdmins);
 }
 
 void TenantsPage::updateCount()
@@ -271,7 +293,7 @@ void TenantsPage::showFailure(const QString &message)
 
 void TenantsPage::newTenant()
 {
-    if (m_readOnly || openDialog())
+    if (!m_newButton->isEnabled() || openDialog())
         return;
     auto *dialog = new TenantDialog(m_actionWorker.get(), this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
@@ -283,7 +305,7 @@ void TenantsPage::newTenant()
 void TenantsPage::editSelected()
 {
     const Tenant *tenant = selectedTenant();
-    if (m_readOnly || !tenant || openDialog())
+    if (!m_editButton->isEnabled() || !tenant || openDialog())
         return;
     auto *dialog = new TenantDialog(m_actionWorker.get(), *tenant, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
@@ -304,7 +326,7 @@ void TenantsPage::tenantSaved(const Tenant &tenant, bool created)
 void TenantsPage::toggleSuspension()
 {
     const Tenant *selected = selectedTenant();
-    if (m_readOnly || !selected || m_busyAction)
+    if (!m_suspendButton->isEnabled() || !selected)
         return;
     const Tenant tenant = *selected;
     const bool suspend = !tenant.isSuspended();
@@ -354,7 +376,7 @@ void TenantsPage::toggleSuspension()
 void TenantsPage::deleteSelected()
 {
     const Tenant *selected = selectedTenant();
-    if (m_readOnly || !selected || m_busyAction)
+    if (!m_deleteButton->isEnabled() || !selected)
         return;
     const Tenant tenant = *selected;
     auto *box =

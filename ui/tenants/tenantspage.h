@@ -1,5 +1,6 @@
 #pragma once
 
+#include "access/sessionaccess.h"
 #include "common/page.h"
 #include "database/connectionsettings.h"
 
@@ -35,6 +36,9 @@ public:
 
     // Writing is off when the schema is newer than this program (read-only mode).
     void setReadOnly(bool readOnly, const QString &reason);
+    // What the signed-in operator may do: actions they may not take are disabled, with a
+    // tooltip that says which permission is missing. The database refuses them anyway.
+    void setAccess(const SessionAccess &access);
 
     TenantListModel *model() const { return m_model; }
     QTableView *view() const { return m_view; }
@@ -83,6 +87,8 @@ private:
     bool m_readOnly = false;
     bool m_busyAction = false;
     QString m_readOnlyReason;
+    SessionAccess m_access;
+    bool m_accessKnown = false; // before sign-in data arrives (tests), nothing is hidden
 };
 
 } // namespace nobill
