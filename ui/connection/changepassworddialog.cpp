@@ -48,8 +48,9 @@ ChangePasswordDialog::ChangePasswordDialog(const ConnectionSettings &settings, c
     m_problems->setWordWrap(true);
     m_problems->setStyleSheet(QStringLiteral("color: #c0392b;"));
     layout->addWidget(m_problems);
-    auto *rules = new QLabel(tr("At least %1 characters, mixing letters with digits or symbols, "
-                                "and not containing your user name.")
+    auto *rules = new QLabel(tr("At least %1 characters of at least two kinds (upper case, lower "
+                                "case, digits, symbols), not containing your user name or the "
+                                "first part of your email address.")
                                  .arg(PasswordPolicy::MinimumLength),
                              this);
     rules->setWordWrap(true);
