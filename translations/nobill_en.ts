@@ -54,4 +54,14 @@
         </translation>
     </message>
 </context>
+<context>
+    <name>nobill::RoleService</name>
+    <message numerus="yes">
+        <source>%1 cannot be deleted: %n member(s) still hold this role. Give them another role first.</source>
+        <translation>
+            <numerusform>%1 cannot be deleted: %n member still holds this role. Give them another role first.</numerusform>
+            <numerusform>%1 cannot be deleted: %n members still hold this role. Give them another role first.</numerusform>
+        </translation>
+    </message>
+</context>
 </TS>

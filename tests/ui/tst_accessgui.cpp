@@ -61,9 +61,8 @@ private slots:
                                            {{AcmeId, QStringLiteral("viewer")}});
         QVERIFY2(viewer, qPrintable(viewer ? QString() : viewer.error().message));
 
-        auto signIn = runAs<SignIn>(viewer->settings, [](const QString &connection) {
-            return completeSignIn(connection);
-        });
+        auto signIn = runAs<SignIn>(
+            viewer->settings, [](const QString &connection) { return completeSignIn(connection); });
         QVERIFY2(signIn, qPrintable(signIn ? QString() : signIn.error().message));
         QVERIFY(!signIn->access.platformAdmin);
         QVERIFY(signIn->access.can(AcmeId, QStringLiteral("tenants.read")));
@@ -79,8 +78,8 @@ private slots:
         QCOMPARE(page.model()->rowCount(), 1);
         QCOMPARE(page.model()->tenantAt(0).name, QStringLiteral("Acme Ltd"));
         page.view()->selectRow(0);
-        for (const char *name : {"newTenantButton", "editTenantButton", "suspendTenantButton",
-                                 "deleteTenantButton"}) {
+        for (const char *name :
+             {"newTenantButton", "editTenantButton", "suspendTenantButton", "deleteTenantButton"}) {
             auto *button = page.findChild<QPushButton *>(QLatin1String(name));
             QVERIFY2(!button->isEnabled(), name);
             QVERIFY2(!button->toolTip().isEmpty(), name); // says why

@@ -79,6 +79,10 @@ MainWindow::MainWindow(const ConnectionSettings &settings, const Options &option
                               tr("Read-only: %1").arg(options.readOnlyReason));
         if (auto *tenants = qobject_cast<TenantsPage *>(m_pages.value(Area::Tenants)))
             tenants->setReadOnly(true, options.readOnlyReason);
+        if (auto *members = qobject_cast<MembersPage *>(m_pages.value(Area::Members)))
+            members->setReadOnly(true, options.readOnlyReason);
+        if (auto *roles = qobject_cast<RolesPage *>(m_pages.value(Area::Roles)))
+            roles->setReadOnly(true, options.readOnlyReason);
     }
 
     if (options.access) {
@@ -116,16 +120,36 @@ MainWindow::~MainWindow()
 
 Page *MainWindow::createPage(Area area)
 {
+    const auto announce = [this](const QString &message) {
+        statusBar()->showMessage(message, 8000);
+    };
+    const std::optional<SessionAccess> access = m_options.access;
     if (area == Area::Tenants) {
         auto *page = new TenantsPage(m_settings, this);
-        connect(page, &TenantsPage::statusMessage, this,
-                [this](const QString &message) { statusBar()->showMessage(message, 8000); });
+        connect(page, &TenantsPage::statusMessage, this, announce);
         return page;
     }
-    if (area == Area::Members)
-        return new MembersPage(m_settings, this);
-    if (area == Area::Roles)
-        return new RolesPage(m_settings, this);
+    if (area == Area::Members) {
+        auto *page = new MembersPage(m_settings, this);
+        connect(page, &MembersPage::statusMessage, this, announce);
+        // What the operator may do depends on the organization shown.
+        connect(page, &MembersPage::organizationChanged, page,
+                [page, access](const QString &organizationId) {
+                    page->setAllowedActions(
+                        !access || access->can(organizationId, QStringLiteral("members.manage")));
+                });
+        return page;
+    }
+    if (area == Area::Roles) {
+        auto *page = new RolesPage(m_settings, this);
+        connect(page, &RolesPage::statusMessage, this, announce);
+        connect(page, &RolesPage::organizationChanged, page,
+                [page, access](const QString &organizationId) {
+                    page->setCanManageRoles(
+                        !access || access->can(organizationId, QStringLiteral("roles.manage")));
+                });
+        return page;
+    }
     return new NotAvailablePage(areaTitle(area), areaPurpose(area), this);
 }
 
