@@ -500,6 +500,55 @@ private slots:
         QCOMPARE(state(), before);
     }
 
+    void temporaryTablesDoNotShadowTheRealOnes()
+    {
+        // A temporary table is found before public's tables unless search_path says
+        // otherwise; the SECURITY DEFINER functions must keep reading the real ones.
+        auto op = alphaAdmin();
+        QVERIFY(op);
+        auto as = connectAs(op.value());
+        QVERIFY2(as->isOpen(), qPrintable(as->error()));
+        const QSqlDatabase db = as->database();
+        QSqlQuery q(db);
+        for (const QString &table : {QStringLiteral("users"), QStringLiteral("memberships"),
+                                     QStringLiteral("role_permissions"),
+                                     QStringLiteral("audit_log"), QStringLiteral("audit_chain"),
+                                     QStringLiteral("organizations"), QStringLiteral("roles")}) {
+            QVERIFY2(q.exec(QStringLiteral("CREATE TEMP TABLE %1 AS SELECT * FROM public.%1 "
+                                           "WHERE false")
+                                .arg(table)) ||
+                         q.lastError().nativeErrorCode() == QLatin1String("42501"),
+                     qPrintable(q.lastError().text()));
+        }
+        QVERIFY(q.exec(QStringLiteral("CREATE TEMP TABLE IF NOT EXISTS users (id uuid, email "
+                                      "text, display_name text, login_role text, "
+                                      "is_platform_admin boolean, disabled_at timestamptz)")));
+        QVERIFY(q.exec(QStringLiteral("INSERT INTO pg_temp.users (id, email, display_name, "
+                                      "login_role, is_platform_admin) VALUES ('%1', 'x@y.example', "
+                                      "'X', '%2', true)")
+                           .arg(op.value().userId, op.value().login)));
+        QVERIFY(q.exec(QStringLiteral("SELECT nobill_is_platform_admin(), "
+                                      "cardinality(nobill_orgs_with('tenants.read')), "
+                                      "(SELECT count(*) FROM public.organizations)")));
+        QVERIFY(q.next());
+        QCOMPARE(q.value(0).toBool(), false);
+        QCOMPARE(q.value(1).toInt(), 1);
+        QCOMPARE(q.value(2).toInt(), 1);
+        // Changes are still audited in the real trail.
+        const qint64 before =
+            ownerScalar(QStringLiteral("SELECT max(id) FROM audit_log")).toLongLong();
+        QVERIFY(q.exec(QStringLiteral("UPDATE public.organizations SET city = 'Berlin' WHERE id = "
+                                      "'%1'")
+                           .arg(Alpha)));
+        QCOMPARE(ownerScalar(QStringLiteral("SELECT count(*) FROM audit_log WHERE id > %1 AND "
+                                            "login = '%2'")
+                                 .arg(before)
+                                 .arg(op.value().login))
+                     .toInt(),
+                 1);
+        QVERIFY(ownerScalar(QStringLiteral("SELECT intact FROM nobill_audit_verify()")).toBool());
+    }
+
     void injectionIsData()
     {
         auto op = alphaAdmin();

@@ -6,6 +6,11 @@
 -- and a few SECURITY DEFINER functions, so the same rules hold in the console, in nobillctl
 -- and in a psql session opened with an operator's password.
 --
+-- Every function that reads tables pins search_path to pg_catalog, public, pg_temp: pg_temp
+-- last, explicitly. Left out, it is searched FIRST for tables, and an operator could create
+-- a temporary table "users" (or "audit_log") that a SECURITY DEFINER function would then
+-- read (or write) instead of the real one.
+--
 -- Identity inside the functions is session_user (the login), mapped to an app user through
 -- users.login_role; never current_user, which inside a SECURITY DEFINER function is the
 -- owner. The owner of the schema (and superusers) count as platform admin, so that setup,
@@ -60,6 +65,10 @@ BEGIN
 END;
 $$;
 
+-- Migration 1's SECURITY DEFINER trigger function, with the same fix (nobill_audit_row is
+-- replaced further down).
+ALTER FUNCTION nobill_check_membership_role() SET search_path = pg_catalog, public, pg_temp;
+
 -------------------------------------------------------------------------------------------
 -- New columns
 -------------------------------------------------------------------------------------------
@@ -78,36 +87,48 @@ CREATE INDEX stripe_events_organization_id_idx ON stripe_events (organization_id
 -- Who is calling
 -------------------------------------------------------------------------------------------
 
+-- These run once or twice per statement (as InitPlans of the policies), so they are written
+-- in PL/pgSQL: its statements are planned once per session and then reused, where an SQL
+-- function's body would be planned again on every call (about a millisecond each).
+
 -- True for the owner of the schema (the role that runs the migrations) and for superusers
 -- (pg_has_role is true for them). session_user: the login, whatever role is current.
 CREATE FUNCTION nobill_session_is_owner() RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-    SELECT pg_has_role(session_user, c.relowner, 'MEMBER')
-    FROM pg_class c WHERE c.oid = 'public.organizations'::regclass
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    RETURN (SELECT pg_has_role(session_user, c.relowner, 'MEMBER')
+            FROM pg_class c WHERE c.oid = 'public.organizations'::regclass);
+END;
 $$;
 
 -- True when the current role (not the login) is the owner: the migration, the owner's own
 -- sessions, and the SECURITY DEFINER functions below. Guard triggers let these through.
 -- SECURITY INVOKER on purpose: it must see the caller's current_user.
 CREATE FUNCTION nobill_current_role_is_owner() RETURNS boolean
-LANGUAGE sql STABLE SET search_path = pg_catalog, public AS $$
-    SELECT pg_has_role(current_user, c.relowner, 'MEMBER')
-    FROM pg_class c WHERE c.oid = 'public.organizations'::regclass
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    RETURN (SELECT pg_has_role(current_user, c.relowner, 'MEMBER')
+            FROM pg_class c WHERE c.oid = 'public.organizations'::regclass);
+END;
 $$;
 
 -- The app user of the current login; NULL for logins without a users row (the owner, the
 -- service) and for disabled users, who can do nothing.
 CREATE FUNCTION nobill_current_user_id() RETURNS uuid
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-    SELECT u.id FROM users u
-    WHERE u.login_role = session_user::text AND u.disabled_at IS NULL
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    RETURN (SELECT u.id FROM users u
+            WHERE u.login_role = session_user::text AND u.disabled_at IS NULL);
+END;
 $$;
 
 CREATE FUNCTION nobill_is_platform_admin() RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-    SELECT nobill_session_is_owner()
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    RETURN nobill_session_is_owner()
         OR coalesce((SELECT u.is_platform_admin FROM users u
-                     WHERE u.login_role = session_user::text AND u.disabled_at IS NULL), false)
+                     WHERE u.login_role = session_user::text AND u.disabled_at IS NULL), false);
+END;
 $$;
 
 -- The organizations where the current login holds a permission through its membership
@@ -115,36 +136,38 @@ $$;
 -- catalog, the webhook inbox, the job queue) are held by platform admins only, whatever a
 -- role says, so that a tenant's Owner cannot manage what every tenant shares.
 CREATE FUNCTION nobill_orgs_with(p_permission text) RETURNS uuid[]
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-    SELECT CASE
-        WHEN nobill_is_platform_admin() THEN
-            (SELECT coalesce(array_agg(o.id), '{}') FROM organizations o)
-        WHEN NOT EXISTS (SELECT 1 FROM permissions p
-                         WHERE p.key = p_permission AND p.scope = 'organization') THEN
-            '{}'::uuid[]
-        ELSE
-            (SELECT coalesce(array_agg(m.organization_id), '{}')
-             FROM users u
-             JOIN memberships m ON m.user_id = u.id
-             JOIN role_permissions rp ON rp.role_id = m.role_id AND rp.permission_key = p_permission
-             WHERE u.login_role = session_user::text AND u.disabled_at IS NULL)
-    END
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    IF nobill_is_platform_admin() THEN
+        RETURN (SELECT coalesce(array_agg(o.id), '{}') FROM organizations o);
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM permissions p
+                   WHERE p.key = p_permission AND p.scope = 'organization') THEN
+        RETURN '{}';
+    END IF;
+    RETURN (SELECT coalesce(array_agg(m.organization_id), '{}')
+            FROM users u
+            JOIN memberships m ON m.user_id = u.id
+            JOIN role_permissions rp ON rp.role_id = m.role_id
+                                    AND rp.permission_key = p_permission
+            WHERE u.login_role = session_user::text AND u.disabled_at IS NULL);
+END;
 $$;
 
 CREATE FUNCTION nobill_has_permission(p_organization uuid, p_permission text) RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-    SELECT CASE
-        WHEN nobill_is_platform_admin() THEN
-            EXISTS (SELECT 1 FROM organizations o WHERE o.id = p_organization)
-        ELSE
-            EXISTS (SELECT 1
-                    FROM users u
-                    JOIN memberships m ON m.user_id = u.id AND m.organization_id = p_organization
-                    JOIN role_permissions rp ON rp.role_id = m.role_id
-                                            AND rp.permission_key = p_permission
-                    JOIN permissions p ON p.key = rp.permission_key AND p.scope = 'organization'
-                    WHERE u.login_role = session_user::text AND u.disabled_at IS NULL)
-    END
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    IF nobill_is_platform_admin() THEN
+        RETURN EXISTS (SELECT 1 FROM organizations o WHERE o.id = p_organization);
+    END IF;
+    RETURN EXISTS (SELECT 1
+                   FROM users u
+                   JOIN memberships m ON m.user_id = u.id AND m.organization_id = p_organization
+                   JOIN role_permissions rp ON rp.role_id = m.role_id
+                                           AND rp.permission_key = p_permission
+                   JOIN permissions p ON p.key = rp.permission_key AND p.scope = 'organization'
+                   WHERE u.login_role = session_user::text AND u.disabled_at IS NULL);
+END;
 $$;
 
 -- For the console: one row per organization and permission the login holds, so that it
@@ -152,7 +175,7 @@ $$;
 -- organization times every permission (check nobill_is_platform_admin() first to skip it).
 CREATE FUNCTION nobill_my_permissions()
 RETURNS TABLE (organization_id uuid, organization_name text, permission_key text)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
     SELECT o.id, o.name, p.key
     FROM organizations o CROSS JOIN permissions p
     WHERE nobill_is_platform_admin()
@@ -173,7 +196,7 @@ $$;
 -- hands out what they do not have. Platform-scoped permissions in a role (the built-in
 -- Owner has them) are ignored: they only ever take effect for platform admins.
 CREATE FUNCTION nobill_may_assign_role(p_organization uuid, p_role uuid) RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
     SELECT nobill_is_platform_admin()
         OR (nobill_has_permission(p_organization, 'members.manage')
             AND EXISTS (SELECT 1 FROM roles r
@@ -192,7 +215,7 @@ $$;
 -- holds there (no one raises their own rights), never a platform-scoped permission, and
 -- only permissions the caller holds there.
 CREATE FUNCTION nobill_may_edit_role_permission(p_role uuid, p_permission text) RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
     SELECT EXISTS (
         SELECT 1
         FROM roles r
@@ -214,7 +237,7 @@ $$;
 -- whoever sets a password can act as that person everywhere they are a member. Platform
 -- admins' access is managed by platform admins only.
 CREATE FUNCTION nobill_may_manage_person(p_user uuid) RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
     SELECT nobill_is_platform_admin()
         OR (EXISTS (SELECT 1 FROM users u WHERE u.id = p_user AND NOT u.is_platform_admin)
             AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = p_user)
@@ -231,7 +254,7 @@ $$;
 --   SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>
 -- The client hashes the password, so the plaintext never reaches the server (nor its logs).
 CREATE FUNCTION nobill_is_scram_verifier(p_verifier text) RETURNS boolean
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, public AS $$
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, public, pg_temp AS $$
     SELECT coalesce(p_verifier ~ '^SCRAM-SHA-256\$[0-9]{1,9}:[A-Za-z0-9+/]+={0,2}\$[A-Za-z0-9+/]+={0,2}:[A-Za-z0-9+/]+={0,2}$'
                     AND length(p_verifier) <= 1000, false)
 $$;
@@ -240,7 +263,7 @@ $$;
 -- attribute beyond LOGIN? The functions below refuse to touch any other role (the owner,
 -- a superuser, the service login), even if a users row names it.
 CREATE FUNCTION nobill_is_operator_login(p_login text) RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
     SELECT EXISTS (
         SELECT 1 FROM pg_roles r
         WHERE r.rolname = p_login
@@ -257,7 +280,7 @@ $$;
 -- the next sign-in.
 CREATE FUNCTION nobill_grant_console_access(p_user uuid, p_login text, p_password_verifier text)
 RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     target users%ROWTYPE;
     login  text;
@@ -308,7 +331,7 @@ $$;
 -- sessions end. users.login_role stays, so the audit trail keeps naming the person, and
 -- access can be granted again later under the same login.
 CREATE FUNCTION nobill_revoke_console_access(p_user uuid) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     target users%ROWTYPE;
 BEGIN
@@ -349,7 +372,7 @@ $$;
 
 -- The signed-in operator chooses a new password (given as a SCRAM verifier).
 CREATE FUNCTION nobill_set_own_password(p_password_verifier text) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     me uuid := nobill_current_user_id();
 BEGIN
@@ -373,7 +396,7 @@ $$;
 -- holder can add them to an organization without seeing everybody. Nothing for others.
 CREATE FUNCTION nobill_find_user(p_email text)
 RETURNS TABLE (id uuid, email text, display_name text)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
     SELECT u.id, u.email, u.display_name
     FROM users u
     WHERE lower(u.email) = lower(p_email)
@@ -385,7 +408,7 @@ $$;
 CREATE FUNCTION nobill_invite_user(p_organization uuid, p_email text, p_display_name text,
                                    p_role uuid)
 RETURNS uuid
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     person uuid;
 BEGIN
@@ -416,7 +439,7 @@ $$;
 -- Applies to everyone, the owner included. Argument: the column ('organization_id' or
 -- 'id'). A Stripe event's organization is filled in once, when it is processed.
 CREATE FUNCTION nobill_keep_organization() RETURNS trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     column_name text := coalesce(TG_ARGV[0], 'organization_id');
     old_value   text := to_jsonb(OLD) ->> column_name;
@@ -459,7 +482,7 @@ CREATE TRIGGER audit_log_keep_organization BEFORE UPDATE OF organization_id ON a
 -- functions above) is let through: column privileges already keep login_role and
 -- must_change_password out of operators' reach.
 CREATE FUNCTION nobill_guard_users() RETURNS trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
     IF TG_OP = 'DELETE' THEN
         IF OLD.login_role IS NOT NULL
@@ -502,16 +525,19 @@ CREATE TRIGGER users_guard BEFORE INSERT OR UPDATE OR DELETE ON users
 -- Audit trail: who, and a hash chain
 -------------------------------------------------------------------------------------------
 
--- The audit rows' id now comes from the chain's head (below) instead of an identity: an
+-- The audit rows' id is now assigned by the chain trigger instead of an identity: an
 -- identity default is evaluated before BEFORE triggers run, i.e. before the chain lock is
--- taken, so two transactions could take ids in one order and chain in the other. Ids are
--- therefore assigned inside the trigger, after the lock: gapless and in chain order.
+-- taken, so two transactions could take ids in one order and chain in the other. Assigned
+-- inside the trigger, after the lock, ids are gapless and in chain order.
 ALTER TABLE audit_log ALTER COLUMN id DROP IDENTITY IF EXISTS;
 
--- The head of the chain: the newest row's id and hash. Kept in a row of its own so that
--- (a) deleting the newest audit rows is detectable, and (b) a REPEATABLE READ or
--- SERIALIZABLE transaction, whose snapshot cannot see rows committed while it waited for
--- the lock, fails with a serialization error (and is retried) instead of forking the chain.
+-- The head of the chain: the newest committed row's id and hash, written once per
+-- transaction when it commits (audit_log_head below). It makes two things detectable or
+-- impossible: deleting the newest rows (verification compares the last row with the
+-- head, and the next row chains to the head, not to what is left), and a REPEATABLE READ or
+-- SERIALIZABLE transaction chaining to a stale row (its snapshot cannot see rows committed
+-- while it waited for the lock; locking the head then fails with a serialization error,
+-- and the caller retries, instead of forking the chain).
 CREATE TABLE audit_chain (
     singleton boolean NOT NULL DEFAULT true,
     last_id   bigint  NOT NULL,
@@ -524,8 +550,10 @@ CREATE TABLE audit_chain (
 -- text). Every field is rendered as an SQL literal (quote_nullable: NULL bare, text quoted
 -- with quotes doubled), so the '|' between fields can never be confused with content;
 -- times in UTC with microseconds, whatever the session's time zone.
+-- No SET search_path (it only calls pg_catalog functions, which are always found first):
+-- a function with SET is never inlined, and verification calls this once per row.
 CREATE FUNCTION nobill_audit_hash(a audit_log) RETURNS bytea
-LANGUAGE sql STABLE SET search_path = pg_catalog, public AS $$
+LANGUAGE sql STABLE AS $$
     SELECT sha256(coalesce(a.prev_hash, '\x'::bytea) || convert_to(concat_ws('|',
         a.id::text,
         to_char(a.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
@@ -541,29 +569,55 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, public AS $$
         quote_nullable(a.changed::text)), 'UTF8'))
 $$;
 
--- Any constant works; it only has to differ from the migration lock.
--- 0x4E4F42494C4C41 = "NOBILLA".
+-- BEFORE INSERT on audit_log: the row's id, prev_hash and hash.
 CREATE FUNCTION nobill_audit_chain() RETURNS trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
-    head audit_chain%ROWTYPE;
+    head_id   bigint;
+    head_hash bytea;
+    last_id   bigint;
+    last_hash bytea;
 BEGIN
-    -- Held until commit: transactions append to the chain one after the other, in commit
-    -- order. Under READ COMMITTED the next statement sees the rows committed meanwhile.
+    -- Held until commit, so transactions append one after the other, in commit order.
+    -- Under READ COMMITTED each query below sees what was committed while we waited.
+    -- Any constant works as the key; it only has to differ from the migration lock
+    -- (0x4E4F42494C4C41, "NOBILLA").
     PERFORM pg_advisory_xact_lock(22043418570361921);
-    SELECT * INTO head FROM audit_chain WHERE singleton FOR UPDATE;
-    NEW.id := head.last_id + 1;
-    NEW.prev_hash := head.last_hash;
+    SELECT c.last_id, c.last_hash INTO head_id, head_hash
+    FROM audit_chain c WHERE c.singleton FOR UPDATE;
+    -- Rows past the committed head can only be this transaction's own earlier rows.
+    SELECT a.id, a.hash INTO last_id, last_hash FROM audit_log a ORDER BY a.id DESC LIMIT 1;
+    IF last_id > head_id THEN
+        NEW.id := last_id + 1;
+        NEW.prev_hash := last_hash;
+    ELSE
+        NEW.id := head_id + 1;
+        NEW.prev_hash := head_hash;
+    END IF;
     NEW.hash := nobill_audit_hash(NEW);
-    UPDATE audit_chain SET last_id = NEW.id, last_hash = NEW.hash WHERE singleton;
     RETURN NEW;
+END;
+$$;
+
+-- At commit (a deferred constraint trigger): moves the head to the transaction's last row.
+-- It fires once per inserted row, but only the first call of a transaction changes the
+-- head; updating the one head row for every audit row would make a transaction's n-th
+-- insert walk n versions of it.
+-- SECURITY DEFINER: deferred triggers run as whoever commits, an operator included.
+CREATE FUNCTION nobill_audit_head() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    UPDATE audit_chain c SET last_id = l.id, last_hash = l.hash
+    FROM (SELECT a.id, a.hash FROM audit_log a ORDER BY a.id DESC LIMIT 1) l
+    WHERE c.singleton AND l.id > c.last_id;
+    RETURN NULL;
 END;
 $$;
 
 -- Nobody but the owner rewrites the trail (operators have no privileges on it anyway); and
 -- what the owner rewrites, nobill_audit_verify() finds.
 CREATE FUNCTION nobill_guard_audit_log() RETURNS trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
     IF NOT nobill_current_role_is_owner() THEN
         RAISE EXCEPTION 'permission denied: the audit trail cannot be changed'
@@ -592,6 +646,9 @@ $$;
 
 CREATE TRIGGER audit_log_chain BEFORE INSERT ON audit_log
     FOR EACH ROW EXECUTE FUNCTION nobill_audit_chain();
+CREATE CONSTRAINT TRIGGER audit_log_head AFTER INSERT ON audit_log
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION nobill_audit_head();
 CREATE TRIGGER audit_log_guard BEFORE UPDATE OR DELETE ON audit_log
     FOR EACH ROW EXECUTE FUNCTION nobill_guard_audit_log();
 CREATE TRIGGER audit_log_guard_truncate BEFORE TRUNCATE ON audit_log
@@ -600,7 +657,7 @@ CREATE TRIGGER audit_log_guard_truncate BEFORE TRUNCATE ON audit_log
 -- The audit trigger of migration 1, now naming the app user through the same function as
 -- the policies. The source is the session's nobill.source (set by every NOBill connection).
 CREATE OR REPLACE FUNCTION nobill_audit_row() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     old_row    jsonb := CASE WHEN TG_OP IN ('UPDATE', 'DELETE') THEN to_jsonb(OLD) END;
     new_row    jsonb := CASE WHEN TG_OP IN ('INSERT', 'UPDATE') THEN to_jsonb(NEW) END;
@@ -651,7 +708,7 @@ $$;
 -- (newest rows deleted). For the owner and platform admins.
 CREATE FUNCTION nobill_audit_verify()
 RETURNS TABLE (intact boolean, rows_checked bigint, first_broken_id bigint, problem text)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     checked    bigint;
     broken_id  bigint;
@@ -669,21 +726,19 @@ BEGIN
            min(c.id) FILTER (WHERE c.why IS NOT NULL),
            (array_agg(c.why ORDER BY c.id) FILTER (WHERE c.why IS NOT NULL))[1]
       INTO checked, broken_id, broken_why
-    FROM (SELECT a.id,
+    FROM (SELECT l.id,
                  CASE
-                     WHEN a.hash IS DISTINCT FROM nobill_audit_hash(a)
-                          AND a.prev_hash IS DISTINCT FROM lag(a.hash) OVER w
-                         THEN 'rows were reordered or replaced here'
-                     WHEN a.hash IS DISTINCT FROM nobill_audit_hash(a)
-                         THEN 'the row was changed after it was written'
-                     WHEN a.prev_hash IS DISTINCT FROM lag(a.hash) OVER w
-                          AND lag(a.hash) OVER w IS NULL
-                         THEN 'the rows before it were deleted'
-                     WHEN a.prev_hash IS DISTINCT FROM lag(a.hash) OVER w
-                         THEN 'the row before it is missing or was rewritten'
+                     WHEN l.changed AND l.unlinked THEN 'rows were reordered or replaced here'
+                     WHEN l.changed THEN 'the row was changed after it was written'
+                     WHEN l.unlinked AND l.previous IS NULL THEN 'the rows before it were deleted'
+                     WHEN l.unlinked THEN 'the row before it is missing or was rewritten'
                  END AS why
-          FROM audit_log a
-          WINDOW w AS (ORDER BY a.id)) c;
+          FROM (SELECT a.id,
+                       a.hash IS DISTINCT FROM nobill_audit_hash(a) AS changed,
+                       a.prev_hash IS DISTINCT FROM lag(a.hash) OVER w AS unlinked,
+                       lag(a.hash) OVER w AS previous
+                FROM audit_log a
+                WINDOW w AS (ORDER BY a.id)) l) c;
 
     IF broken_id IS NULL THEN
         SELECT * INTO head FROM audit_chain WHERE singleton;
