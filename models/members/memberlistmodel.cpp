@@ -40,8 +40,7 @@ QString accessKey(ConsoleAccess access)
 } // namespace
 
 MemberListModel::MemberListModel(DatabaseWorker *worker, QObject *parent)
-    : AsyncTableModel(parent)
-    , m_worker(worker)
+    : KeysetTableModel(worker, parent)
 {}
 
 QString MemberListModel::accessText(ConsoleAccess access)
@@ -57,11 +56,6 @@ QString MemberListModel::accessText(ConsoleAccess access)
         return tr("Must change password");
     }
     return {};
-}
-
-int MemberListModel::rowCount(const QModelIndex &parent) const
-{
-    return parent.isValid() ? 0 : int(m_rows.size());
 }
 
 int MemberListModel::columnCount(const QModelIndex &parent) const
@@ -181,50 +175,21 @@ void MemberListModel::updateMember(const Member &member)
     emit dataChanged(index(row, 0), index(row, ColumnCount - 1));
 }
 
-void MemberListModel::requestPage(quint64 generation)
+MemberListModel::PageTask MemberListModel::pageTask(const std::optional<MemberCursor> &after,
+                                                    int limit) const
 {
     const MemberQuery query = m_query;
-    const std::optional<MemberCursor> after = m_rows.isEmpty() ? std::nullopt : m_next;
-    const bool firstPage = m_rows.isEmpty();
-    const int limit = m_pageSize;
-    m_worker->run<MemberPage>(
-        this,
-        [query, after, limit](const QString &connection) {
-            return MemberService(connection).page(query, after, limit);
-        },
-        [this, generation, firstPage](Result<MemberPage> result) {
-            if (!beginPage(generation))
-                return;
-            if (!result) {
-                pageFailed(generation, result.error().message);
-                return;
-            }
-            MemberPage &page = result.value();
-            if (!page.rows.isEmpty()) {
-                beginInsertRows({}, int(m_rows.size()), int(m_rows.size() + page.rows.size()) - 1);
-                m_rows.append(page.rows);
-                endInsertRows();
-            }
-            m_next = page.next;
-            endPage(page.hasMore, firstPage);
-        });
+    return [query, after, limit](const QString &connection) {
+        return MemberService(connection).page(query, after, limit);
+    };
 }
 
-void MemberListModel::requestCount(quint64 generation)
+MemberListModel::CountTask MemberListModel::countTask() const
 {
     const MemberQuery query = m_query;
-    m_worker->run<int>(
-        this, [query](const QString &connection) { return MemberService(connection).count(query); },
-        [this, generation](Result<int> result) {
-            if (result)
-                countArrived(generation, result.value());
-        });
-}
-
-void MemberListModel::clearRows()
-{
-    m_rows.clear();
-    m_next.reset();
+    return [query](const QString &connection) {
+        return MemberService(connection).count(query);
+    };
 }
 
 } // namespace nobill

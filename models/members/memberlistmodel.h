@@ -1,6 +1,6 @@
 #pragma once
 
-#include "common/asynctablemodel.h"
+#include "common/keysettablemodel.h"
 #include "members/member.h"
 
 #include <QList>
@@ -9,11 +9,9 @@
 
 namespace nobill {
 
-class DatabaseWorker;
-
 // The people of one organization: paged from the database on a worker thread, sorted and
 // filtered there. Without an organization the list is empty.
-class MemberListModel final : public AsyncTableModel
+class MemberListModel final : public KeysetTableModel<Member, MemberCursor, MemberPage>
 {
     Q_OBJECT
 public:
@@ -21,7 +19,6 @@ public:
 
     explicit MemberListModel(DatabaseWorker *worker, QObject *parent = nullptr);
 
-    int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation,
@@ -31,7 +28,6 @@ public:
 
     const Member &memberAt(int row) const { return m_rows.at(row); }
     const MemberQuery &query() const { return m_query; }
-    void setPageSize(int rows) { m_pageSize = rows; }
 
     // Typed filter state; each change reloads from the database (callers debounce typing).
     void setOrganization(const QString &organizationId);
@@ -43,16 +39,11 @@ public:
     static QString accessText(ConsoleAccess access);
 
 protected:
-    void requestPage(quint64 generation) override;
-    void requestCount(quint64 generation) override;
-    void clearRows() override;
+    PageTask pageTask(const std::optional<MemberCursor> &after, int limit) const override;
+    CountTask countTask() const override;
 
 private:
-    DatabaseWorker *m_worker;
     MemberQuery m_query;
-    QList<Member> m_rows;
-    std::optional<MemberCursor> m_next;
-    int m_pageSize = 200;
 };
 
 } // namespace nobill

@@ -29,14 +29,8 @@ TenantSort sortForColumn(int column)
 } // namespace
 
 TenantListModel::TenantListModel(DatabaseWorker *worker, QObject *parent)
-    : AsyncTableModel(parent)
-    , m_worker(worker)
+    : KeysetTableModel(worker, parent)
 {}
-
-int TenantListModel::rowCount(const QModelIndex &parent) const
-{
-    return parent.isValid() ? 0 : int(m_rows.size());
-}
 
 int TenantListModel::columnCount(const QModelIndex &parent) const
 {
@@ -158,50 +152,21 @@ void TenantListModel::updateTenant(const Tenant &tenant)
     emit dataChanged(index(row, 0), index(row, ColumnCount - 1));
 }
 
-void TenantListModel::requestPage(quint64 generation)
+TenantListModel::PageTask TenantListModel::pageTask(const std::optional<TenantCursor> &after,
+                                                    int limit) const
 {
     const TenantQuery query = m_query;
-    const std::optional<TenantCursor> after = m_rows.isEmpty() ? std::nullopt : m_next;
-    const bool firstPage = m_rows.isEmpty();
-    const int limit = m_pageSize;
-    m_worker->run<TenantPage>(
-        this,
-        [query, after, limit](const QString &connection) {
-            return TenantService(connection).page(query, after, limit);
-        },
-        [this, generation, firstPage](Result<TenantPage> result) {
-            if (!beginPage(generation))
-                return;
-            if (!result) {
-                pageFailed(generation, result.error().message);
-                return;
-            }
-            TenantPage &page = result.value();
-            if (!page.rows.isEmpty()) {
-                beginInsertRows({}, int(m_rows.size()), int(m_rows.size() + page.rows.size()) - 1);
-                m_rows.append(page.rows);
-                endInsertRows();
-            }
-            m_next = page.next;
-            endPage(page.hasMore, firstPage);
-        });
+    return [query, after, limit](const QString &connection) {
+        return TenantService(connection).page(query, after, limit);
+    };
 }
 
-void TenantListModel::requestCount(quint64 generation)
+TenantListModel::CountTask TenantListModel::countTask() const
 {
     const TenantQuery query = m_query;
-    m_worker->run<int>(
-        this, [query](const QString &connection) { return TenantService(connection).count(query); },
-        [this, generation](Result<int> result) {
-            if (result)
-                countArrived(generation, result.value());
-        });
-}
-
-void TenantListModel::clearRows()
-{
-    m_rows.clear();
-    m_next.reset();
+    return [query](const QString &connection) {
+        return TenantService(connection).count(query);
+    };
 }
 
 } // namespace nobill

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "common/asynctablemodel.h"
+#include "common/keysettablemodel.h"
 #include "tenants/tenant.h"
 
 #include <QList>
@@ -9,10 +9,8 @@
 
 namespace nobill {
 
-class DatabaseWorker;
-
 // The Tenants list: paged from the database on a worker thread, sorted and filtered there.
-class TenantListModel final : public AsyncTableModel
+class TenantListModel final : public KeysetTableModel<Tenant, TenantCursor, TenantPage>
 {
     Q_OBJECT
 public:
@@ -30,7 +28,6 @@ public:
     // The worker must outlive the model; it gives the model its own connection.
     explicit TenantListModel(DatabaseWorker *worker, QObject *parent = nullptr);
 
-    int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation,
@@ -40,7 +37,6 @@ public:
 
     const Tenant &tenantAt(int row) const { return m_rows.at(row); }
     const TenantQuery &query() const { return m_query; }
-    void setPageSize(int rows) { m_pageSize = rows; }
 
     // Typed filter state; each change reloads from the database (callers debounce typing).
     void setFilterText(const QString &text);
@@ -50,16 +46,11 @@ public:
     void updateTenant(const Tenant &tenant);
 
 protected:
-    void requestPage(quint64 generation) override;
-    void requestCount(quint64 generation) override;
-    void clearRows() override;
+    PageTask pageTask(const std::optional<TenantCursor> &after, int limit) const override;
+    CountTask countTask() const override;
 
 private:
-    DatabaseWorker *m_worker;
     TenantQuery m_query;
-    QList<Tenant> m_rows;
-    std::optional<TenantCursor> m_next;
-    int m_pageSize = 200;
 };
 
 } // namespace nobill

@@ -3,6 +3,7 @@
 #include "database/sqlerror.h"
 
 #include <QSqlError>
+#include <QUuid>
 
 namespace nobill {
 
@@ -24,6 +25,25 @@ Result<QSqlQuery> execSql(const QSqlDatabase &db, const QString &sql, const QVar
     if (!query.exec())
         return translateSqlError(query.lastError());
     return query;
+}
+
+QString containsPattern(const QString &text)
+{
+    QString escaped = text;
+    escaped.replace(QLatin1Char('\\'), QLatin1String("\\\\"));
+    escaped.replace(QLatin1Char('%'), QLatin1String("\\%"));
+    escaped.replace(QLatin1Char('_'), QLatin1String("\\_"));
+    return QLatin1Char('%') + escaped + QLatin1Char('%');
+}
+
+bool isUuid(const QString &id)
+{
+    return !QUuid::fromString(id).isNull();
+}
+
+QVariant nullIfEmpty(const QString &value)
+{
+    return value.isEmpty() ? QVariant(QMetaType::fromType<QString>()) : QVariant(value);
 }
 
 Error translateSqlErrorForTransaction(const QSqlDatabase &db)

@@ -17,6 +17,13 @@ namespace nobill {
 Result<QSqlQuery> execSql(const QSqlDatabase &db, const QString &sql,
                           const QVariantList &values = {});
 
+// "%text%" for ILIKE with the user's own % and _ taken literally ("50%" finds "50%").
+QString containsPattern(const QString &text);
+// Ids arrive from the UI as text; a malformed one is "not found", never an SQL error.
+bool isUuid(const QString &id);
+// NULL for an empty optional text field, the text otherwise.
+QVariant nullIfEmpty(const QString &value);
+
 // The last error of a connection (begin, commit), translated.
 Error translateSqlErrorForTransaction(const QSqlDatabase &db);
 

@@ -1,5 +1,7 @@
 #include "members/memberservice.h"
 
+#include "access/permissioncheck.h"
+
 #include "access/passwordpolicy.h"
 #include "database/sql.h"
 #include "database/sqlerror.h"
@@ -77,20 +79,6 @@ SortColumn sortColumn(MemberSort sort)
     return {QStringLiteral("u.display_name"), QStringLiteral("text")};
 }
 
-QString likePattern(const QString &text)
-{
-    QString escaped = text;
-    escaped.replace(QLatin1Char('\\'), QLatin1String("\\\\"));
-    escaped.replace(QLatin1Char('%'), QLatin1String("\\%"));
-    escaped.replace(QLatin1Char('_'), QLatin1String("\\_"));
-    return QLatin1Char('%') + escaped + QLatin1Char('%');
-}
-
-bool isUuid(const QString &id)
-{
-    return !QUuid::fromString(id).isNull();
-}
-
 void appendFilters(const MemberQuery &query, QStringList &conditions, QVariantList &values)
 {
     conditions << QStringLiteral("m.organization_id = ?::uuid");
@@ -98,15 +86,8 @@ void appendFilters(const MemberQuery &query, QStringList &conditions, QVariantLi
     const QString text = query.text.simplified();
     if (!text.isEmpty()) {
         conditions << QStringLiteral("(u.display_name || ' ' || u.email) ILIKE ?");
-        values << likePattern(text);
+        values << containsPattern(text);
     }
-}
-
-Error organizationNotFound()
-{
-    return makeError(ErrorKind::NotFound,
-                     tr("This organization no longer exists, or you cannot see it. Choose "
-                        "another one."));
 }
 
 Error roleNotChosen()
@@ -326,23 +307,9 @@ Result<bool> MemberService::hasPermission(const QString &organizationId,
 
 Result<QString> MemberService::requireManage(const QString &organizationId) const
 {
-    if (!isUuid(organizationId))
-        return organizationNotFound();
-    const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-    auto q = execSql(db,
-                     QStringLiteral("SELECT o.name, coalesce(nobill_has_permission(o.id, "
-                                    "'members.manage'), false) FROM organizations o "
-                                    "WHERE o.id = ?::uuid"),
-                     {organizationId});
-    if (!q)
-        return q.error();
-    if (!q.value().next())
-        return organizationNotFound();
-    const QString name = q.value().value(0).toString();
-    if (!q.value().value(1).toBool())
-        return makeError(ErrorKind::PermissionDenied,
-                         tr("You don't have permission to change members of %1.").arg(name));
-    return name;
+    return requireOrganizationPermission(m_connectionName, organizationId,
+                                         QStringLiteral("members.manage"),
+                                         tr("You don't have permission to change members of %1."));
 }
 
 Result<Member> MemberService::addExisting(const QString &organizationId, const QString &email,

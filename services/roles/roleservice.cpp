@@ -1,5 +1,7 @@
 #include "roles/roleservice.h"
 
+#include "access/permissioncheck.h"
+
 #include "database/sql.h"
 #include "database/sqlerror.h"
 
@@ -46,11 +48,6 @@ Role readRole(const QSqlQuery &q)
     return r;
 }
 
-bool isUuid(const QString &id)
-{
-    return !QUuid::fromString(id).isNull();
-}
-
 // A PostgreSQL text[] literal of permission keys. The keys were checked against the catalog
 // (letters and one dot), so no quoting is needed.
 QString arrayLiteral(const QStringList &keys)
@@ -70,13 +67,6 @@ Error roleNotFound()
     return makeError(ErrorKind::NotFound,
                      tr("This role no longer exists; someone may have deleted it. Refresh the "
                         "list."));
-}
-
-Error organizationNotFound()
-{
-    return makeError(ErrorKind::NotFound,
-                     tr("This organization no longer exists, or you cannot see it. Choose "
-                        "another one."));
 }
 
 Error builtinIsReadOnly(const Role &role)
@@ -208,23 +198,9 @@ Result<Role> RoleService::get(const QString &roleId) const
 
 Result<QString> RoleService::requireManage(const QString &organizationId) const
 {
-    if (!isUuid(organizationId))
-        return organizationNotFound();
-    const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-    auto q = execSql(db,
-                     QStringLiteral("SELECT o.name, coalesce(nobill_has_permission(o.id, "
-                                    "'roles.manage'), false) FROM organizations o "
-                                    "WHERE o.id = ?::uuid"),
-                     {organizationId});
-    if (!q)
-        return q.error();
-    if (!q.value().next())
-        return organizationNotFound();
-    const QString name = q.value().value(0).toString();
-    if (!q.value().value(1).toBool())
-        return makeError(ErrorKind::PermissionDenied,
-                         tr("You don't have permission to manage the roles of %1.").arg(name));
-    return name;
+    return requireOrganizationPermission(
+        m_connectionName, organizationId, QStringLiteral("roles.manage"),
+        tr("You don't have permission to manage the roles of %1."));
 }
 
 QList<QString> RoleService::draftProblems(const RoleDraft &draft)

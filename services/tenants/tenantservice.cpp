@@ -1,5 +1,7 @@
 #include "tenants/tenantservice.h"
 
+#include "access/permissioncheck.h"
+
 #include "database/sql.h"
 #include "database/sqlerror.h"
 #include "tenants/tenantvalidator.h"
@@ -76,22 +78,12 @@ SortColumn sortColumn(TenantSort sort)
     return {QStringLiteral("o.name"), QStringLiteral("text")};
 }
 
-// Escapes LIKE's wildcards so a user's "50%" finds "50%", not everything.
-QString likePattern(const QString &text)
-{
-    QString escaped = text;
-    escaped.replace(QLatin1Char('\\'), QLatin1String("\\\\"));
-    escaped.replace(QLatin1Char('%'), QLatin1String("\\%"));
-    escaped.replace(QLatin1Char('_'), QLatin1String("\\_"));
-    return QLatin1Char('%') + escaped + QLatin1Char('%');
-}
-
 void appendFilters(const TenantQuery &query, QStringList &conditions, QVariantList &values)
 {
     const QString text = query.text.simplified();
     if (!text.isEmpty()) {
         conditions << FilterExpression + QStringLiteral(" ILIKE ?");
-        values << likePattern(text);
+        values << containsPattern(text);
     }
     if (!query.status.isEmpty()) {
         conditions << QStringLiteral("o.status = ?");
@@ -99,43 +91,11 @@ void appendFilters(const TenantQuery &query, QStringList &conditions, QVariantLi
     }
 }
 
-QVariant nullIfEmpty(const QString &value)
-{
-    return value.isEmpty() ? QVariant(QMetaType::fromType<QString>()) : QVariant(value);
-}
-
-bool isUuid(const QString &id)
-{
-    return !QUuid::fromString(id).isNull();
-}
-
 Error tenantNotFound()
 {
     return makeError(ErrorKind::NotFound,
                      tr("This tenant no longer exists; someone may have deleted it. Refresh "
                         "the list."));
-}
-
-// The database refuses what a login may not do (row-level security); asking first turns the
-// refusal into a sentence that names the tenant, instead of "0 rows changed".
-Result<bool> hasPermission(const QSqlDatabase &db, const QString &organizationId,
-                           const QString &permission)
-{
-    auto q = execSql(db, QStringLiteral("SELECT nobill_has_permission(?::uuid, ?)"),
-                     {organizationId, permission});
-    if (!q)
-        return q.error();
-    q.value().next();
-    return q.value().value(0).toBool();
-}
-
-Result<bool> isPlatformAdmin(const QSqlDatabase &db)
-{
-    auto q = execSql(db, QStringLiteral("SELECT nobill_is_platform_admin()"));
-    if (!q)
-        return q.error();
-    q.value().next();
-    return q.value().value(0).toBool();
 }
 
 Status validationFailure(const QList<FieldProblem> &problems)
@@ -289,7 +249,7 @@ Result<Tenant> TenantService::create(const TenantDraft &input)
         return validationFailure(problems).error();
     const TenantDraft d = input.normalized();
     const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-    auto admin = isPlatformAdmin(db);
+    auto admin = isPlatformAdmin(m_connectionName);
     if (!admin)
         return admin.error();
     if (!admin.value())
@@ -388,19 +348,12 @@ Result<Tenant> TenantService::setStatus(const QString &id, int expectedVersion,
 
 Status TenantService::requireManage(const QString &id) const
 {
-    auto tenant = get(id); // invisible to this login: not found, as for everyone else
-    if (!tenant)
-        return tenant.error();
-    const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-    auto allowed = hasPermission(db, id, QStringLiteral("tenants.manage"));
+    auto allowed = requireOrganizationPermission(
+        m_connectionName, id, QStringLiteral("tenants.manage"),
+        tr("You don't have permission to change %1. Ask an administrator of the organization "
+           "for a role with \"tenants.manage\"."));
     if (!allowed)
-        return allowed.error();
-    if (!allowed.value()) {
-        return makeError(ErrorKind::PermissionDenied,
-                         tr("You don't have permission to change %1. Ask an administrator of "
-                            "the organization for a role with \"tenants.manage\".")
-                             .arg(tenant.value().name));
-    }
+        return allowed.error().kind == ErrorKind::NotFound ? tenantNotFound() : allowed.error();
     return {};
 }
 
@@ -409,7 +362,7 @@ Status TenantService::remove(const QString &id)
     if (!isUuid(id))
         return tenantNotFound();
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-    auto admin = isPlatformAdmin(db);
+    auto admin = isPlatformAdmin(m_connectionName);
     if (!admin)
         return admin.error();
     if (!admin.value())
