@@ -45,6 +45,10 @@ Result<SessionAccess> loadSessionAccess(const QString &connectionName)
         access.mustChangePassword = who.value().value(4).toBool();
         access.email = who.value().value(5).toString();
     }
+    // A platform admin may do everything everywhere; listing that (every organization times
+    // every permission) would only cost time.
+    if (access.platformAdmin)
+        return access;
     auto permissions =
         execSql(db, QStringLiteral("SELECT organization_id::text, organization_name, "
                                    "permission_key FROM nobill_my_permissions()"));
