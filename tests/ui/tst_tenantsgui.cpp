@@ -4,6 +4,7 @@
 #include "testcluster.h"
 
 #include "common/messagebanner.h"
+#include "database/changefeed.h"
 #include "mainwindow/mainwindow.h"
 #include "tenants/tenantdialog.h"
 #include "tenants/tenantlistmodel.h"
@@ -16,6 +17,8 @@
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QScrollBar>
+#include <QSignalSpy>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -143,6 +146,47 @@ private slots:
                                  10000);
         QVERIFY(page.banner()->text().contains(QLatin1String("1 subscription")));
         QCOMPARE(page.model()->rowCount(), 1);
+    }
+
+    void anotherOperatorsChangeShowsUp()
+    {
+        TestDatabase db;
+        NOBILL_REQUIRE_DB(db);
+        exec(db, QStringLiteral("INSERT INTO organizations (name, slug, billing_email, currency) "
+                                "SELECT 'Tenant ' || lpad(g::text, 3, '0'), 'tenant-' || g, "
+                                "'t' || g || '@example.com', 'EUR' FROM generate_series(1, 60) g"));
+        ChangeFeed feed(db.settings());
+        QSignalSpy listening(&feed, &ChangeFeed::listeningChanged);
+        QVERIFY(listening.wait(10000));
+        TenantsPage page(db.settings());
+        page.setChangeFeed(&feed);
+        page.resize(1100, 500);
+        page.show();
+        page.activate();
+        QTRY_COMPARE_WITH_TIMEOUT(page.model()->rowCount(), 60, 10000);
+        page.view()->selectRow(40);
+        page.view()->scrollTo(page.model()->index(40, 0));
+        const int scrolled = page.view()->verticalScrollBar()->value();
+        QVERIFY(scrolled > 0);
+        const QString selectedId = page.model()->tenantAt(40).id;
+
+        // Another operator renames the selected tenant: the row changes in place.
+        exec(db, QStringLiteral("UPDATE organizations SET name = 'Tenant 041 (renamed)' "
+                                "WHERE id = '%1'")
+                     .arg(selectedId));
+        QTRY_COMPARE_WITH_TIMEOUT(page.model()->tenantAt(40).name,
+                                  QStringLiteral("Tenant 041 (renamed)"), 2000);
+        QTRY_COMPARE_WITH_TIMEOUT(page.findChild<QLabel *>(QStringLiteral("detailTitle"))->text(),
+                                  QStringLiteral("Tenant 041 (renamed)"), 2000);
+
+        // And adds one: the list reloads, keeping the selection and the scroll position.
+        exec(db, QStringLiteral("INSERT INTO organizations (name, slug, billing_email, currency) "
+                                "VALUES ('Tenant 000', 'tenant-0', 'z@example.com', 'EUR')"));
+        QTRY_COMPARE_WITH_TIMEOUT(page.model()->rowCount(), 61, 3000);
+        QTRY_VERIFY_WITH_TIMEOUT(!page.view()->selectionModel()->selectedRows().isEmpty(), 2000);
+        const int row = page.view()->selectionModel()->selectedRows().first().row();
+        QCOMPARE(page.model()->tenantAt(row).id, selectedId);
+        QCOMPARE(page.view()->verticalScrollBar()->value(), scrolled);
     }
 
     void mainWindowReachesEveryArea()

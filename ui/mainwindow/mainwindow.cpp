@@ -2,6 +2,7 @@
 
 #include "common/messagebanner.h"
 #include "common/notavailablepage.h"
+#include "database/changefeed.h"
 #include "database/databaseworker.h"
 #include "database/serverinfo.h"
 #include "members/memberspage.h"
@@ -31,6 +32,9 @@ MainWindow::MainWindow(const ConnectionSettings &settings, const Options &option
     setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(options.demo ? tr("NOBill Console — demo database") : tr("NOBill Console"));
     resize(1280, 800);
+
+    // One listening connection per window; pages that list live data connect to it.
+    m_changeFeed = new ChangeFeed(settings, this);
 
     auto *central = new QWidget(this);
     auto *layout = new QVBoxLayout(central);
@@ -127,6 +131,7 @@ Page *MainWindow::createPage(Area area)
     if (area == Area::Tenants) {
         auto *page = new TenantsPage(m_settings, this);
         connect(page, &TenantsPage::statusMessage, this, announce);
+        page->setChangeFeed(m_changeFeed);
         return page;
     }
     if (area == Area::Members) {

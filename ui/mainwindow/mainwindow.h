@@ -17,6 +17,7 @@ class QTimer;
 
 namespace nobill {
 
+class ChangeFeed;
 class DatabaseWorker;
 class MessageBanner;
 class Page;
@@ -58,6 +59,7 @@ private:
     ConnectionSettings m_settings;
     Options m_options;
     std::unique_ptr<DatabaseWorker> m_healthWorker;
+    ChangeFeed *m_changeFeed = nullptr;
     QListWidget *m_navigation = nullptr;
     QStackedWidget *m_stack = nullptr;
     MessageBanner *m_banner = nullptr;

@@ -1,6 +1,7 @@
 #include "tenants/tenantspage.h"
 
 #include "common/messagebanner.h"
+#include "database/changefeed.h"
 #include "database/databaseworker.h"
 #include "tenants/tenantdetailpanel.h"
 #include "tenants/tenantdialog.h"
@@ -15,6 +16,7 @@
 #include <QLocale>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QShortcut>
 #include <QSplitter>
 #include <QTableView>
@@ -121,7 +123,23 @@ TenantsPage::TenantsPage(const ConnectionSettings &settings, QWidget *parent)
     connect(m_view, &QTableView::doubleClicked, this, &TenantsPage::editSelected);
     connect(m_model, &AsyncTableModel::pageLoaded, this, [this]() {
         restoreSelection();
+        if (m_scrollToRestore >= 0) {
+            m_view->verticalScrollBar()->setValue(m_scrollToRestore);
+            m_scrollToRestore = -1;
+        }
         updateCount();
+    });
+    // Bursts of changes (an import, another operator's batch) become one refresh.
+    m_reloadSoon = new QTimer(this);
+    m_reloadSoon->setSingleShot(true);
+    m_reloadSoon->setInterval(300);
+    connect(m_reloadSoon, &QTimer::timeout, this, &TenantsPage::reloadKeepingPlace);
+    m_detailsSoon = new QTimer(this);
+    m_detailsSoon->setSingleShot(true);
+    m_detailsSoon->setInterval(300);
+    connect(m_detailsSoon, &QTimer::timeout, this, [this]() {
+        if (const Tenant *tenant = selectedTenant())
+            m_details->showTenant(*tenant);
     });
     connect(m_model, &AsyncTableModel::totalCountChanged, this, &TenantsPage::updateCount);
     connect(m_model, &AsyncTableModel::loadingChanged, this, &TenantsPage::updateCount);
@@ -225,6 +243,59 @@ void TenantsPage::setAccess(const SessionAccess &access)
     m_access = access;
     m_accessKnown = true;
     updateActions();
+}
+
+void TenantsPage::setChangeFeed(ChangeFeed *feed)
+{
+    connect(feed, &ChangeFeed::changed, this, &TenantsPage::onChange);
+}
+
+void TenantsPage::onChange(const QString &table, const QString &operation, const QString &id)
+{
+    if (!m_activated)
+        return; // loads fresh when first shown
+    if (table == QLatin1String("organizations")) {
+        if (operation == QLatin1String("update") && m_model->rowOfId(id) >= 0)
+            refreshRow(id);
+        else if (operation != QLatin1String("update"))
+            m_reloadSoon->start();
+        return;
+    }
+    // The detail panel's figures count these.
+    if (table == QLatin1String("subscriptions") || table == QLatin1String("invoices") ||
+        table == QLatin1String("memberships") || table == QLatin1String("usage_records")) {
+        if (selectedTenant())
+            m_detailsSoon->start();
+    }
+}
+
+void TenantsPage::refreshRow(const QString &id)
+{
+    m_actionWorker->run<Tenant>(
+        this, [id](const QString &connection) { return TenantService(connection).get(id); },
+        [this, id](Result<Tenant> tenant) {
+            if (!tenant) {
+                // Gone or no longer visible to this operator: the list must lose it.
+                if (tenant.error().kind == ErrorKind::NotFound)
+                    m_reloadSoon->start();
+                return;
+            }
+            const Tenant *selected = selectedTenant();
+            const bool isSelected = selected && selected->id == id;
+            m_model->updateTenant(tenant.value());
+            if (isSelected) {
+                m_details->showTenant(tenant.value());
+                updateActions();
+            }
+        });
+}
+
+void TenantsPage::reloadKeepingPlace()
+{
+    // The selection is restored by id once the rows are back (restoreSelection); the scroll
+    // position as far as the first page reaches.
+    m_scrollToRestore = m_view->verticalScrollBar()->value();
+    m_model->reload();
 }
 
 void TenantsPage::updateActions()

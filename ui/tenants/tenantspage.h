@@ -15,6 +15,7 @@ class QTimer;
 
 namespace nobill {
 
+class ChangeFeed;
 class DatabaseWorker;
 class MessageBanner;
 class TenantDetailPanel;
@@ -39,6 +40,9 @@ public:
     // What the signed-in operator may do: actions they may not take are disabled, with a
     // tooltip that says which permission is missing. The database refuses them anyway.
     void setAccess(const SessionAccess &access);
+    // Other operators' changes arrive through the feed: changed rows are refreshed in place,
+    // added and removed ones by a reload that keeps the selection and the scroll position.
+    void setChangeFeed(ChangeFeed *feed);
 
     TenantListModel *model() const { return m_model; }
     QTableView *view() const { return m_view; }
@@ -64,6 +68,9 @@ private:
     void announce(const QString &message);
     void showFailure(const QString &message);
     void tenantSaved(const Tenant &tenant, bool created);
+    void onChange(const QString &table, const QString &operation, const QString &id);
+    void refreshRow(const QString &id);
+    void reloadKeepingPlace();
 
     // Reads page the list; the action worker serves the detail panel and writes, so a long
     // list load never delays a save.
@@ -82,6 +89,9 @@ private:
     QPushButton *m_deleteButton = nullptr;
     QTimer *m_filterDebounce = nullptr;
     QTimer *m_announceTimer = nullptr;
+    QTimer *m_reloadSoon = nullptr;
+    QTimer *m_detailsSoon = nullptr;
+    int m_scrollToRestore = -1;
     QString m_selectedId;
     bool m_activated = false;
     bool m_readOnly = false;
