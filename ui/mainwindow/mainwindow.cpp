@@ -7,6 +7,7 @@
 #include "database/serverinfo.h"
 #include "members/memberspage.h"
 #include "roles/rolespage.h"
+#include "search/searchdialog.h"
 #include "tenants/tenantspage.h"
 
 #include <QAction>
@@ -28,6 +29,7 @@ MainWindow::MainWindow(const ConnectionSettings &settings, const Options &option
     , m_settings(settings)
     , m_options(options)
     , m_healthWorker(std::make_unique<DatabaseWorker>(settings, QStringLiteral("health")))
+    , m_searchWorker(std::make_unique<DatabaseWorker>(settings, QStringLiteral("search")))
 {
     setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(options.demo ? tr("NOBill Console — demo database") : tr("NOBill Console"));
@@ -181,6 +183,11 @@ void MainWindow::buildMenus()
         connect(action, &QAction::triggered, this, [this, area]() { selectArea(area); });
     }
 
+    go->addSeparator();
+    QAction *search = go->addAction(tr("&Search…"));
+    search->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
+    connect(search, &QAction::triggered, this, &MainWindow::openSearch);
+
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     QAction *about = help->addAction(tr("&About NOBill Console"));
     connect(about, &QAction::triggered, this, [this]() {
@@ -189,6 +196,39 @@ void MainWindow::buildMenus()
                                .arg(QStringLiteral(NOBILL_VERSION), QStringLiteral(QT_VERSION_STR),
                                     QString::fromLatin1(qVersion())));
     });
+}
+
+SearchDialog *MainWindow::openSearch()
+{
+    if (auto *open = findChild<SearchDialog *>())
+        return open;
+    auto *dialog = new SearchDialog(m_searchWorker.get(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &SearchDialog::hitChosen, this, &MainWindow::openSearchHit);
+    dialog->open();
+    return dialog;
+}
+
+void MainWindow::openSearchHit(const SearchHit &hit)
+{
+    switch (hit.kind) {
+    case SearchHit::Kind::Tenant:
+        selectArea(Area::Tenants);
+        if (auto *tenants = qobject_cast<TenantsPage *>(page(Area::Tenants)))
+            tenants->showTenant(hit.id, hit.title);
+        break;
+    case SearchHit::Kind::User:
+        selectArea(Area::Members);
+        if (auto *members = qobject_cast<MembersPage *>(page(Area::Members));
+            members && !hit.organizationId.isEmpty())
+            members->setCurrentOrganization(hit.organizationId);
+        statusBar()->showMessage(tr("%1 (%2)").arg(hit.title, hit.detail), 8000);
+        break;
+    case SearchHit::Kind::Subscription:
+        selectArea(Area::Subscriptions);
+        statusBar()->showMessage(tr("Subscription %1").arg(hit.title), 8000);
+        break;
+    }
 }
 
 void MainWindow::selectArea(Area area)

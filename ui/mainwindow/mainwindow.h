@@ -42,6 +42,8 @@ public:
     ~MainWindow() override;
 
     void selectArea(Area area);
+    // Ctrl+K: the console-wide search; returns the open dialog (tests drive it).
+    class SearchDialog *openSearch();
     Area currentArea() const;
     Page *page(Area area) const;
     QString connectionText() const;
@@ -53,12 +55,14 @@ signals:
 
 private:
     void buildMenus();
+    void openSearchHit(const struct SearchHit &hit);
     void checkHealth();
     Page *createPage(Area area);
 
     ConnectionSettings m_settings;
     Options m_options;
     std::unique_ptr<DatabaseWorker> m_healthWorker;
+    std::unique_ptr<DatabaseWorker> m_searchWorker;
     ChangeFeed *m_changeFeed = nullptr;
     QListWidget *m_navigation = nullptr;
     QStackedWidget *m_stack = nullptr;

@@ -245,6 +245,22 @@ void TenantsPage::setAccess(const SessionAccess &access)
     updateActions();
 }
 
+void TenantsPage::showTenant(const QString &id, const QString &name)
+{
+    m_selectedId = id;
+    m_view->clearSelection();
+    m_activated = true;
+    m_filterDebounce->stop();
+    {
+        const QSignalBlocker blocker(m_filter);
+        m_filter->setText(name);
+    }
+    if (m_model->query().text == name.simplified())
+        m_model->reload(); // same filter: still reload, so the tenant is fetched fresh
+    else
+        m_model->setFilterText(name);
+}
+
 void TenantsPage::setChangeFeed(ChangeFeed *feed)
 {
     connect(feed, &ChangeFeed::changed, this, &TenantsPage::onChange);

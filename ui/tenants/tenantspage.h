@@ -50,6 +50,9 @@ public:
     // The open create/edit dialog, if any (tests and screenshots drive it).
     TenantDialog *openDialog() const;
 
+    // Shows one tenant: filters the list down to its name and selects it.
+    void showTenant(const QString &id, const QString &name);
+
 public slots:
     void newTenant();
     void editSelected();
