@@ -1,14 +1,18 @@
 #include "tenants/tenantspage.h"
 
+#include "common/exportrunner.h"
 #include "common/messagebanner.h"
 #include "database/changefeed.h"
 #include "database/databaseworker.h"
 #include "tenants/tenantdetailpanel.h"
 #include "tenants/tenantdialog.h"
+#include "tenants/tenantexport.h"
 #include "tenants/tenantlistmodel.h"
 #include "tenants/tenantservice.h"
 
 #include <QComboBox>
+#include <QDir>
+#include <QFileDialog>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -63,6 +67,10 @@ TenantsPage::TenantsPage(const ConnectionSettings &settings, QWidget *parent)
     toolbar->addWidget(m_editButton);
     toolbar->addWidget(m_suspendButton);
     toolbar->addWidget(m_deleteButton);
+    m_exportButton = new QPushButton(tr("E&xport…"), this);
+    m_exportButton->setObjectName(QStringLiteral("exportTenantsButton"));
+    m_exportButton->setToolTip(tr("Save the list as shown (filter and order) as a CSV file"));
+    toolbar->addWidget(m_exportButton);
     layout->addLayout(toolbar);
 
     m_banner = new MessageBanner(this);
@@ -155,6 +163,7 @@ TenantsPage::TenantsPage(const ConnectionSettings &settings, QWidget *parent)
     connect(m_editButton, &QPushButton::clicked, this, &TenantsPage::editSelected);
     connect(m_suspendButton, &QPushButton::clicked, this, &TenantsPage::toggleSuspension);
     connect(m_deleteButton, &QPushButton::clicked, this, &TenantsPage::deleteSelected);
+    connect(m_exportButton, &QPushButton::clicked, this, &TenantsPage::exportList);
     auto *focusFilter = new QShortcut(QKeySequence::Find, this);
     connect(focusFilter, &QShortcut::activated, m_filter, [this]() {
         m_filter->setFocus();
@@ -259,6 +268,37 @@ void TenantsPage::showTenant(const QString &id, const QString &name)
         m_model->reload(); // same filter: still reload, so the tenant is fetched fresh
     else
         m_model->setFilterText(name);
+}
+
+void TenantsPage::exportList()
+{
+    auto *dialog = new QFileDialog(this, tr("Export tenants"),
+                                   QDir::home().filePath(QStringLiteral("tenants.csv")),
+                                   tr("CSV files (*.csv)"));
+    dialog->setAcceptMode(QFileDialog::AcceptSave);
+    dialog->setDefaultSuffix(QStringLiteral("csv"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QFileDialog::fileSelected, this, &TenantsPage::exportTo);
+    dialog->open();
+}
+
+void TenantsPage::exportTo(const QString &path)
+{
+    const TenantQuery query = m_model->query();
+    m_exportButton->setEnabled(false);
+    ExportRunner *runner = ExportRunner::start(
+        this, m_listWorker->settings(), path, m_model->totalCount(),
+        [query, path](const QString &connection, const std::function<void(qint64)> &progress,
+                      const std::atomic<bool> *cancel) {
+            return exportTenants(connection, query, path, progress, cancel);
+        });
+    connect(runner, &ExportRunner::finished, this, [this](bool ok, const QString &message) {
+        m_exportButton->setEnabled(true);
+        if (ok)
+            announce(message);
+        else
+            showFailure(message);
+    });
 }
 
 void TenantsPage::setChangeFeed(ChangeFeed *feed)

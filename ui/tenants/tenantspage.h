@@ -55,6 +55,9 @@ public:
 
 public slots:
     void newTenant();
+    // Asks where to save, then streams the list (its current filter and order) to CSV.
+    void exportList();
+    void exportTo(const QString &path);
     void editSelected();
     void toggleSuspension();
     void deleteSelected();
@@ -90,6 +93,7 @@ private:
     QPushButton *m_editButton = nullptr;
     QPushButton *m_suspendButton = nullptr;
     QPushButton *m_deleteButton = nullptr;
+    QPushButton *m_exportButton = nullptr;
     QTimer *m_filterDebounce = nullptr;
     QTimer *m_announceTimer = nullptr;
     QTimer *m_reloadSoon = nullptr;
