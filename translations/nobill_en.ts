@@ -64,4 +64,28 @@
         </translation>
     </message>
 </context>
+<context>
+    <name>nobill::UsageImporter</name>
+    <message numerus="yes">
+        <source>Imported %Ln record(s)</source>
+        <translation>
+            <numerusform>Imported %Ln record</numerusform>
+            <numerusform>Imported %Ln records</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln duplicate(s) skipped</source>
+        <translation>
+            <numerusform>%Ln duplicate skipped</numerusform>
+            <numerusform>%Ln duplicates skipped</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n field(s) where a usage record has 6: organization, subscription, metric, quantity, occurred_at, idempotency_key.</source>
+        <translation>
+            <numerusform>%n field where a usage record has 6: organization, subscription, metric, quantity, occurred_at, idempotency_key.</numerusform>
+            <numerusform>%n fields where a usage record has 6: organization, subscription, metric, quantity, occurred_at, idempotency_key.</numerusform>
+        </translation>
+    </message>
+</context>
 </TS>

@@ -7,6 +7,7 @@
 #include "database/connectionsettings.h"
 #include "database/migrator.h"
 #include "demo/democluster.h"
+#include "usage/usageimporter.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -66,6 +67,9 @@ QString usage()
               "version, e.g. --db postgresql://owner@host:5432/nobill\n"
               "  nobillctl audit verify --db URI   Check that the audit trail's hash chain is "
               "intact (exit status 1 when it is broken).\n"
+              "  nobillctl usage import FILE --db URI  Import a usage CSV file, all or nothing "
+              "(header organization,subscription,metric,quantity,occurred_at,"
+              "idempotency_key).\n"
               "  nobillctl help                    Show this help.\n"
               "  nobillctl --version               Show the version.\n"
               "\n"
@@ -176,6 +180,27 @@ int auditVerify(const QString &uri)
     return Failure;
 }
 
+int usageImport(const QString &file, const QString &uri)
+{
+    Result<ConnectionSettings> parsed = ConnectionSettings::fromUri(uri);
+    if (!parsed)
+        return usageError(parsed.error().message);
+    ConnectionSettings settings = parsed.value();
+    settings.source = QStringLiteral("cli");
+
+    const QString connectionName = uniqueConnectionName(QStringLiteral("ctl-usage"));
+    if (Status opened = openConnection(settings, connectionName); !opened)
+        return fail(opened.error());
+    Result<UsageImportSummary> imported = UsageImporter(connectionName).importFile(file);
+    closeConnection(connectionName);
+    if (!imported) {
+        complain(UsageImporter::describeFailure(imported.error()));
+        return Failure;
+    }
+    say(UsageImporter::describe(imported.value()));
+    return Success;
+}
+
 } // namespace
 
 int run(int argc, char **argv)
@@ -198,7 +223,8 @@ int run(int argc, char **argv)
     const QCommandLineOption helpOption({QStringLiteral("h"), QStringLiteral("help")},
                                         tr("Show this help."));
     parser.addOptions({dirOption, dbOption, versionOption, helpOption});
-    parser.addPositionalArgument(QStringLiteral("command"), tr("demo, migrate, audit or help."));
+    parser.addPositionalArgument(QStringLiteral("command"),
+                                 tr("demo, migrate, audit, usage or help."));
 
     if (!parser.parse(QCoreApplication::arguments()))
         return usageError(parser.errorText());
@@ -252,6 +278,16 @@ int run(int argc, char **argv)
         if (!parser.isSet(dbOption) || parser.value(dbOption).isEmpty())
             return usageError(tr("\"audit verify\" needs the database: --db URI."));
         return auditVerify(parser.value(dbOption));
+    }
+    if (command == QLatin1String("usage")) {
+        if (parser.isSet(dirOption))
+            return usageError(tr("--dir belongs to \"demo\", not to \"usage\"."));
+        if (words.size() != 3 || words.at(1) != QLatin1String("import"))
+            return usageError(tr("\"usage\" needs the action import and a file: usage import "
+                                 "FILE --db URI."));
+        if (!parser.isSet(dbOption) || parser.value(dbOption).isEmpty())
+            return usageError(tr("\"usage import\" needs the database: --db URI."));
+        return usageImport(words.at(2), parser.value(dbOption));
     }
     return usageError(tr("Unknown command \"%1\".").arg(command));
 }
