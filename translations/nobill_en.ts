@@ -88,4 +88,28 @@
         </translation>
     </message>
 </context>
+<context>
+    <name>nobill::OverviewPage</name>
+    <message numerus="yes">
+        <source>%n subscription(s)</source>
+        <translation>
+            <numerusform>%n subscription</numerusform>
+            <numerusform>%n subscriptions</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Metered plans excluded (%n subscription(s)).</source>
+        <translation>
+            <numerusform>Metered plans excluded (%n subscription).</numerusform>
+            <numerusform>Metered plans excluded (%n subscriptions).</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n invoice(s) unpaid in all: %1</source>
+        <translation>
+            <numerusform>%n invoice unpaid in all: %1</numerusform>
+            <numerusform>%n invoices unpaid in all: %1</numerusform>
+        </translation>
+    </message>
+</context>
 </TS>

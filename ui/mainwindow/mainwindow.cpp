@@ -6,6 +6,7 @@
 #include "database/databaseworker.h"
 #include "database/serverinfo.h"
 #include "members/memberspage.h"
+#include "overview/overviewpage.h"
 #include "roles/rolespage.h"
 #include "search/searchdialog.h"
 #include "tenants/tenantspage.h"
@@ -130,6 +131,8 @@ Page *MainWindow::createPage(Area area)
         statusBar()->showMessage(message, 8000);
     };
     const std::optional<SessionAccess> access = m_options.access;
+    if (area == Area::Overview)
+        return new OverviewPage(m_settings, this);
     if (area == Area::Tenants) {
         auto *page = new TenantsPage(m_settings, this);
         connect(page, &TenantsPage::statusMessage, this, announce);
