@@ -14,6 +14,7 @@
 #include "testcluster.h"
 #include "testoperators.h"
 
+#include "core/translations.h"
 #include "database/connection.h"
 #include "usage/usageimporter.h"
 
@@ -102,6 +103,7 @@ QString psqlPath(const test::TestCluster &)
 int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
+    installTranslations(QLocale(QLocale::English, QLocale::UnitedStates));
     QTextStream out(stdout);
     const qint64 rows = argc > 1 ? QByteArray(argv[1]).toLongLong() : 1000000;
 

@@ -65,6 +65,16 @@
     </message>
 </context>
 <context>
+    <name>nobill::UsagePage</name>
+    <message numerus="yes">
+        <source>%Ln record(s)</source>
+        <translation>
+            <numerusform>%Ln record</numerusform>
+            <numerusform>%Ln records</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>nobill::UsageImporter</name>
     <message numerus="yes">
         <source>Imported %Ln record(s)</source>

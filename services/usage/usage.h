@@ -43,7 +43,7 @@ struct UsageCursor
     QString id;
 };
 
-struct UsagePage
+struct UsageRecordPage
 {
     QList<UsageRecord> rows;
     bool hasMore = false;

@@ -102,8 +102,8 @@ UsageService::UsageService(QString connectionName)
     : m_connectionName(std::move(connectionName))
 {}
 
-Result<UsagePage> UsageService::page(const UsageQuery &query,
-                                     const std::optional<UsageCursor> &after, int limit) const
+Result<UsageRecordPage> UsageService::page(const UsageQuery &query,
+                                           const std::optional<UsageCursor> &after, int limit) const
 {
     const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     limit = qBound(1, limit, 1000);
@@ -127,7 +127,7 @@ Result<UsagePage> UsageService::page(const UsageQuery &query,
     auto q = execSql(db, sql, values);
     if (!q)
         return q.error();
-    UsagePage page;
+    UsageRecordPage page;
     QString lastKey;
     while (q.value().next()) {
         if (page.rows.size() == limit) {

@@ -19,8 +19,8 @@ public:
     static constexpr int DefaultPageSize = 200;
 
     // One page by occurred_at (then id), after `after`: keyset pagination, no OFFSET.
-    Result<UsagePage> page(const UsageQuery &query, const std::optional<UsageCursor> &after,
-                           int limit = DefaultPageSize) const;
+    Result<UsageRecordPage> page(const UsageQuery &query, const std::optional<UsageCursor> &after,
+                                 int limit = DefaultPageSize) const;
     Result<int> count(const UsageQuery &query) const;
     // Sums per day, ISO week or month, in the time zone `timeZone` (an IANA name such as
     // "Europe/Berlin"; empty: UTC). Periods without usage are left out.

@@ -10,6 +10,7 @@
 #include "roles/rolespage.h"
 #include "search/searchdialog.h"
 #include "tenants/tenantspage.h"
+#include "usage/usagepage.h"
 
 #include <QAction>
 #include <QApplication>
@@ -158,6 +159,15 @@ Page *MainWindow::createPage(Area area)
                     page->setCanManageRoles(
                         !access || access->can(organizationId, QStringLiteral("roles.manage")));
                 });
+        return page;
+    }
+    if (area == Area::Usage) {
+        auto *page = new UsagePage(m_settings, this);
+        connect(page, &UsagePage::statusMessage, this, announce);
+        if (!m_options.readOnlyReason.isEmpty())
+            page->setReadOnly(true, m_options.readOnlyReason);
+        if (access)
+            page->setAccess(*access);
         return page;
     }
     return new NotAvailablePage(areaTitle(area), areaPurpose(area), this);
