@@ -1,16 +1,19 @@
 #include "mainwindow/mainwindow.h"
 
+#include "audit/auditlogpage.h"
 #include "common/messagebanner.h"
 #include "common/notavailablepage.h"
 #include "database/changefeed.h"
 #include "database/databaseworker.h"
 #include "database/serverinfo.h"
+#include "jobs/jobspage.h"
 #include "members/memberspage.h"
 #include "overview/overviewpage.h"
 #include "roles/rolespage.h"
 #include "search/searchdialog.h"
 #include "tenants/tenantspage.h"
 #include "usage/usagepage.h"
+#include "webhookevents/webhookeventspage.h"
 
 #include <QAction>
 #include <QApplication>
@@ -164,6 +167,29 @@ Page *MainWindow::createPage(Area area)
     if (area == Area::Usage) {
         auto *page = new UsagePage(m_settings, this);
         connect(page, &UsagePage::statusMessage, this, announce);
+        if (!m_options.readOnlyReason.isEmpty())
+            page->setReadOnly(true, m_options.readOnlyReason);
+        if (access)
+            page->setAccess(*access);
+        return page;
+    }
+    if (area == Area::AuditLog) {
+        auto *page = new AuditLogPage(m_settings, this);
+        connect(page, &AuditLogPage::statusMessage, this, announce);
+        if (access)
+            page->setAccess(*access);
+        return page;
+    }
+    if (area == Area::WebhookEvents) {
+        auto *page = new WebhookEventsPage(m_settings, this);
+        if (access)
+            page->setAccess(*access);
+        return page;
+    }
+    if (area == Area::Jobs) {
+        auto *page = new JobsPage(m_settings, this);
+        connect(page, &JobsPage::statusMessage, this, announce);
+        page->setChangeFeed(m_changeFeed);
         if (!m_options.readOnlyReason.isEmpty())
             page->setReadOnly(true, m_options.readOnlyReason);
         if (access)

@@ -430,3 +430,210 @@ SELECT 'evt_demo' || lpad(row_number() OVER (ORDER BY i.paid_at, i.stripe_invoic
        'push', 'processed', 1, i.paid_at + interval '1 second', i.paid_at + interval '2 seconds'
 FROM invoices i
 WHERE i.status = 'paid' AND i.paid_at > (SELECT anchor - interval '30 days' FROM demo_clock);
+
+-------------------------------------------------------------------------------------------
+-- Webhook inbox and job queue, as the Webhook events and Jobs screens show them: Stripe's
+-- events about the demo's own customers, subscriptions and invoices (handled, ignored,
+-- waiting and failed), and Stripe work in every state of the queue. Like everything above,
+-- every time derives from the demo clock.
+-------------------------------------------------------------------------------------------
+
+-- The invoice events above concern their tenants.
+UPDATE stripe_events e SET organization_id = i.organization_id
+FROM invoices i
+WHERE e.object_id = i.stripe_invoice_id AND e.organization_id IS NULL;
+
+-- minutes: how long before the anchor the event was received. subject: a subscription
+-- (sub_demo....), the latest invoice of a subscription (in:sub_demo....) or a customer
+-- (cus_demo....).
+CREATE TEMP TABLE demo_events (
+    no integer, minutes integer, type text, subject text, status text, attempts integer,
+    last_error text, source text, previous jsonb
+) ON COMMIT DROP;
+
+INSERT INTO demo_events VALUES
+    ( 1, 20160, 'customer.subscription.updated',        'sub_demo0001', 'processed', 1, NULL, 'push', '{"quantity": 24}'),
+    ( 2, 18720, 'invoice.finalized',                    'in:sub_demo0004', 'processed', 1, NULL, 'push', NULL),
+    ( 3, 17300, 'customer.updated',                     'cus_demo0007', 'ignored',   1, NULL, 'push', '{"email": "accounts@redwoodrobotics.com"}'),
+    ( 4, 15840, 'invoice.payment_failed',               'in:sub_demo0005', 'processed', 1, NULL, 'push', NULL),
+    ( 5, 15835, 'customer.subscription.updated',        'sub_demo0005', 'processed', 1, NULL, 'push', '{"status": "active"}'),
+    ( 6, 14400, 'payment_intent.succeeded',             'in:sub_demo0015', 'ignored', 1, NULL, 'push', NULL),
+    ( 7, 12960, 'customer.subscription.updated',        'sub_demo0016', 'processed', 1, NULL, 'push', '{"cancel_at_period_end": false}'),
+    ( 8, 11520, 'invoice.payment_failed',               'in:sub_demo0020', 'processed', 1, NULL, 'push', NULL),
+    ( 9, 11515, 'customer.subscription.updated',        'sub_demo0020', 'failed', 5,
+        'Gave up after 5 attempts: subscription sub_demo0020 was being changed by another session each time (deadlock detected). Reprocess the event once the subscription is quiet.',
+        'push', '{"status": "past_due"}'),
+    (10, 10080, 'customer.subscription.paused',         'sub_demo0012', 'processed', 1, NULL, 'pull', NULL),
+    (11,  8640, 'invoice.paid',                         'in:sub_demo0014', 'processed', 1, NULL, 'push', NULL),
+    (12,  7200, 'customer.subscription.created',        'sub_demo0018', 'processed', 1, NULL, 'push', NULL),
+    (13,  7195, 'invoice.finalized',                    'in:sub_demo0018', 'processed', 1, NULL, 'push', NULL),
+    (14,  5760, 'customer.subscription.created',        'sub_demo0008', 'processed', 1, NULL, 'push', NULL),
+    (15,  4320, 'customer.subscription.updated',        'sub_demo0017', 'processed', 2, NULL, 'push', '{"status": "active"}'),
+    (16,  4310, 'invoice.payment_failed',               'in:sub_demo0017', 'failed', 3,
+        'Invoice in_demo0017_002 is not in this database yet: the invoice.created event that introduces it has not arrived. The poller asks Stripe for it on its next run.',
+        'push', NULL),
+    (17,  2880, 'customer.subscription.created',        'sub_demo0010', 'processed', 1, NULL, 'push', NULL),
+    (18,  2875, 'invoice.finalized',                    'in:sub_demo0010', 'processed', 1, NULL, 'push', NULL),
+    (19,  2870, 'payment_intent.requires_action',       'in:sub_demo0010', 'ignored', 1, NULL, 'push', NULL),
+    (20,  2160, 'customer.subscription.created',        'sub_demo0019', 'processed', 1, NULL, 'push', NULL),
+    (21,  1440, 'customer.subscription.trial_will_end', 'sub_demo0018', 'processed', 1, NULL, 'pull', NULL),
+    (22,  1380, 'customer.subscription.updated',        'sub_demo0015', 'failed', 4,
+        'The price price_1QdemoLegacyTeamUSD is not in the catalog. Add the plan in Plans (or archive it in Stripe), then reprocess the event.',
+        'push', '{"items": {"object": "list"}}'),
+    (23,  1200, 'invoice.upcoming',                     'in:sub_demo0001', 'ignored', 1, NULL, 'push', NULL),
+    (24,   720, 'customer.subscription.updated',        'sub_demo0009', 'processed', 1, NULL, 'push', '{"quantity": 1}'),
+    (25,   360, 'invoice.paid',                         'in:sub_demo0006', 'processed', 1, NULL, 'push', NULL),
+    (26,   180, 'customer.subscription.trial_will_end', 'sub_demo0008', 'processed', 1, NULL, 'push', NULL),
+    (27,    95, 'invoice.payment_failed',               'in:sub_demo0019', 'failed', 1,
+        'Stripe''s signature on this event did not match the webhook secret of this office (maybe the secret was rotated). Check the secret in Settings; the event is fetched again by the poller.',
+        'push', NULL),
+    (28,    40, 'customer.subscription.updated',        'sub_demo0001', 'waiting', 1,
+        'Waiting for job demo-seats-sub_demo0001 (quantity 26) to finish before applying this change.',
+        'push', '{"quantity": 25}'),
+    (29,    12, 'invoice.created',                      'in:sub_demo0002', 'received', 0, NULL, 'push', NULL),
+    (30,     3, 'customer.subscription.updated',        'sub_demo0004', 'received', 0, NULL, 'pull', '{"quantity": 58}');
+
+CREATE TEMP TABLE demo_event_objects ON COMMIT DROP AS
+SELECT e.*,
+       c.anchor - make_interval(mins => e.minutes) AS received_at,
+       -- subscriptions, in Stripe's shape
+       CASE WHEN e.subject LIKE 'sub_%' THEN jsonb_build_object(
+           'id', s.stripe_subscription_id, 'object', 'subscription',
+           'customer', o.stripe_customer_id, 'status', s.status,
+           'collection_method', s.collection_method,
+           'cancel_at_period_end', s.cancel_at_period_end,
+           'current_period_start', extract(epoch FROM s.current_period_start)::bigint,
+           'current_period_end', extract(epoch FROM s.current_period_end)::bigint,
+           'trial_end', extract(epoch FROM s.trial_end)::bigint,
+           'quantity', s.quantity, 'currency', lower(p.currency),
+           'items', jsonb_build_object('object', 'list', 'data', jsonb_build_array(
+               jsonb_build_object('object', 'subscription_item', 'quantity', s.quantity,
+                   'price', jsonb_build_object('id', p.stripe_price_id, 'object', 'price',
+                       'unit_amount', p.amount, 'currency', lower(p.currency),
+                       'recurring', jsonb_build_object('interval', p.interval,
+                                                       'usage_type', p.usage_type))))),
+           'metadata', jsonb_build_object('nobill_subscription_id', s.id))
+       -- invoices
+       WHEN e.subject LIKE 'in:%' THEN jsonb_build_object(
+           'id', i.stripe_invoice_id, 'object', 'invoice', 'customer', o.stripe_customer_id,
+           'subscription', s.stripe_subscription_id, 'number', i.number,
+           'status', CASE WHEN e.type = 'invoice.payment_failed' THEN 'open' ELSE i.status END,
+           'currency', lower(i.currency), 'subtotal', i.subtotal, 'tax', i.tax,
+           'total', i.total, 'amount_due', i.amount_due,
+           'amount_paid', CASE WHEN e.type = 'invoice.paid' THEN i.total ELSE 0 END,
+           'amount_remaining', CASE WHEN e.type = 'invoice.paid' THEN 0 ELSE i.total END,
+           'attempt_count', CASE WHEN e.type = 'invoice.payment_failed' THEN 1 + e.no % 3 ELSE 0 END,
+           'hosted_invoice_url', i.hosted_invoice_url,
+           'period_start', extract(epoch FROM i.period_start)::bigint,
+           'period_end', extract(epoch FROM i.period_end)::bigint)
+       -- customers
+       ELSE jsonb_build_object(
+           'id', o.stripe_customer_id, 'object', 'customer', 'name', o.name,
+           'email', o.billing_email, 'currency', lower(o.currency),
+           'address', jsonb_build_object('line1', o.address_line1, 'postal_code', o.postal_code,
+                                         'city', o.city, 'country', o.country),
+           'metadata', jsonb_build_object('nobill_organization_id', o.id))
+       END AS object,
+       CASE WHEN e.subject LIKE 'sub_%' THEN s.stripe_subscription_id
+            WHEN e.subject LIKE 'in:%' THEN i.stripe_invoice_id
+            ELSE o.stripe_customer_id END AS object_id,
+       o.id AS organization_id
+FROM demo_events e
+CROSS JOIN demo_clock c
+LEFT JOIN subscriptions s ON s.stripe_subscription_id = CASE
+        WHEN e.subject LIKE 'sub_%' THEN e.subject
+        WHEN e.subject LIKE 'in:%' THEN substr(e.subject, 4) END
+LEFT JOIN plans p ON p.id = s.plan_id
+LEFT JOIN LATERAL (SELECT * FROM invoices iv WHERE iv.subscription_id = s.id
+                   ORDER BY iv.period_start DESC LIMIT 1) i ON e.subject LIKE 'in:%'
+JOIN organizations o ON o.id = s.organization_id
+                     OR (e.subject LIKE 'cus_%' AND o.stripe_customer_id = e.subject);
+
+INSERT INTO stripe_events (id, type, api_version, stripe_created, object_id, livemode, payload,
+                           source, status, attempts, last_error, received_at, processed_at,
+                           organization_id)
+SELECT 'evt_1Demo' || lpad(d.no::text, 4, '0') || 'NbL', d.type, '2025-03-31.basil',
+       d.received_at - interval '2 seconds', d.object_id, false,
+       jsonb_strip_nulls(jsonb_build_object(
+           'id', 'evt_1Demo' || lpad(d.no::text, 4, '0') || 'NbL',
+           'object', 'event', 'api_version', '2025-03-31.basil',
+           'created', extract(epoch FROM d.received_at - interval '2 seconds')::bigint,
+           'livemode', false, 'pending_webhooks', CASE WHEN d.status = 'processed' THEN 0 ELSE 1 END,
+           'request', jsonb_build_object('id', CASE WHEN d.previous IS NOT NULL
+                                                    THEN 'req_demo' || lpad(d.no::text, 6, '0') END,
+                                         'idempotency_key', NULL),
+           'type', d.type,
+           'data', jsonb_build_object('object', d.object, 'previous_attributes', d.previous))),
+       d.source, d.status, d.attempts, d.last_error, d.received_at,
+       CASE WHEN d.status IN ('processed', 'ignored')
+            THEN d.received_at + make_interval(secs => 1 + d.no % 4) END,
+       d.organization_id
+FROM demo_event_objects d
+ORDER BY d.no;
+
+-- Stripe work in every state (kinds as nobill_enqueue_job knows them). hours: how long
+-- before the anchor the job was queued; subject: a subscription, an invoice of one
+-- (in:...), or nothing for platform work.
+CREATE TEMP TABLE demo_jobs (
+    no integer, hours integer, kind text, subject text, status text, attempts integer,
+    max_attempts integer, run_after_hours numeric, last_error text, requested_by text,
+    extra jsonb, result jsonb
+) ON COMMIT DROP;
+
+INSERT INTO demo_jobs VALUES
+    ( 1, 340, 'subscription.update', 'sub_demo0015', 'succeeded', 1, 8, 340, NULL, 'demo_finance',
+        '{"quantity": 12, "proration_behavior": "create_prorations"}', '{"stripe_subscription_id": "sub_demo0015", "quantity": 12}'),
+    ( 2, 300, 'invoice.send', 'in:sub_demo0014', 'succeeded', 1, 8, 300, NULL, 'demo_finance',
+        '{}', '{"status": "open", "sent_to": "billing@redwoodrobotics.com"}'),
+    ( 3, 250, 'plan.create', NULL, 'succeeded', 2, 8, 249, NULL, 'demo_admin',
+        '{"name": "API calls (EUR)", "amount": 1, "currency": "EUR", "interval": "month", "usage_type": "metered", "metric": "api_calls"}',
+        '{"stripe_product_id": "prod_demo_api", "stripe_price_id": "price_demo_api_eur", "stripe_meter_id": "mtr_demo_api_calls"}'),
+    ( 4, 200, 'subscription.cancel', 'sub_demo0013', 'succeeded', 1, 8, 200, NULL, 'demo_admin',
+        '{"at_period_end": false}', '{"status": "canceled"}'),
+    ( 5, 170, 'invoice.void', 'in:sub_demo0011', 'failed', 8, 8, 160,
+        'Stripe answered 400 (invalid_request_error): This invoice is already paid; it cannot be voided. Request req_demo0000005.',
+        'demo_admin', '{}', NULL),
+    ( 6, 120, 'customer.update', NULL, 'cancelled', 0, 8, 118, NULL, 'demo_orgadmin',
+        '{"billing_email": "finance@brightwave.de"}', NULL),
+    ( 7,  96, 'usage.report', 'sub_demo0005', 'failed', 8, 8, 90,
+        'Stripe answered 404 (resource_missing): No such billing meter: ''mtr_demo_api_calls_v2''. Request req_demo0000007.',
+        'demo_orgadmin', '{"metric": "api_calls", "records": 1184}', NULL),
+    ( 8,  72, 'subscription.update', 'sub_demo0017', 'failed', 8, 8, 70,
+        'Stripe answered 402 (card_error, card_declined): Your card was declined. The proration invoice stayed open; ask the customer to update their card.',
+        'demo_admin', '{"quantity": 4, "proration_behavior": "always_invoice"}', NULL),
+    ( 9,  30, 'invoice.send', 'in:sub_demo0004', 'cancelled', 1, 8, 29,
+        'Stripe could not be reached (connection timed out after 30 s).', 'demo_orgadmin', '{}', NULL),
+    (10,   6, 'usage.report', 'sub_demo0002', 'succeeded', 1, 8, 6, NULL, 'demo_finance',
+        '{"metric": "api_calls", "records": 2310}', '{"meter_events": 2310, "duplicates": 0}'),
+    (11,   1, 'usage.report', 'sub_demo0009', 'running', 2, 8, 0.9,
+        'Stripe answered 429 (rate_limit): Too many requests hit the API too quickly. Backing off.',
+        'demo_admin', '{"metric": "api_calls", "records": 940}', NULL),
+    (12,   0, 'subscription.update', 'sub_demo0004', 'queued', 0, 8, -0.25, NULL, 'demo_orgadmin',
+        '{"quantity": 62, "proration_behavior": "create_prorations"}', NULL);
+
+INSERT INTO jobs (organization_id, kind, payload, idempotency_key, status, attempts,
+                  max_attempts, run_after, lease_until, locked_by, last_error, result,
+                  requested_by, created_at, updated_at)
+SELECT coalesce(s.organization_id, CASE WHEN j.kind = 'customer.update'
+                                        THEN (SELECT id FROM organizations WHERE slug = 'brightwave') END),
+       j.kind,
+       j.extra || jsonb_strip_nulls(jsonb_build_object(
+           'subscription_id', CASE WHEN j.subject LIKE 'sub_%' THEN s.id END,
+           'invoice_id', i.id)),
+       'demo-job-' || lpad(j.no::text, 3, '0') || '-' || j.kind,
+       j.status, j.attempts, j.max_attempts,
+       c.anchor - make_interval(secs => (j.run_after_hours * 3600)::double precision),
+       CASE WHEN j.status = 'running' THEN c.anchor + interval '4 minutes' END,
+       CASE WHEN j.status = 'running' THEN 'office-server-1:4711' END,
+       j.last_error, j.result, j.requested_by,
+       c.anchor - make_interval(hours => j.hours),
+       c.anchor - make_interval(secs => (greatest(j.run_after_hours, 0) * 3600)::double precision)
+           + interval '3 seconds'
+FROM demo_jobs j
+CROSS JOIN demo_clock c
+LEFT JOIN subscriptions s ON s.stripe_subscription_id = CASE
+        WHEN j.subject LIKE 'sub_%' THEN j.subject
+        WHEN j.subject LIKE 'in:%' THEN substr(j.subject, 4) END
+LEFT JOIN LATERAL (SELECT iv.id FROM invoices iv WHERE iv.subscription_id = s.id
+                   ORDER BY iv.period_start DESC LIMIT 1) i ON j.subject LIKE 'in:%'
+ORDER BY j.no;
