@@ -107,9 +107,9 @@ WebhookEventsPage::WebhookEventsPage(const ConnectionSettings &settings, QWidget
     m_view->setWordWrap(false);
     m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 10);
     m_view->setColumnWidth(WebhookEventListModel::Received, 118);
-    m_view->setColumnWidth(WebhookEventListModel::Type, 215);
-    m_view->setColumnWidth(WebhookEventListModel::Object, 125);
-    m_view->setColumnWidth(WebhookEventListModel::Organization, 155);
+    m_view->setColumnWidth(WebhookEventListModel::Type, 240);
+    m_view->setColumnWidth(WebhookEventListModel::Object, 120);
+    m_view->setColumnWidth(WebhookEventListModel::Organization, 150);
     m_view->setColumnWidth(WebhookEventListModel::Status, 75);
     m_view->setColumnWidth(WebhookEventListModel::Attempts, 62);
     m_view->setColumnWidth(WebhookEventListModel::Processed, 118);

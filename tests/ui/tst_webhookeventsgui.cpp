@@ -1,0 +1,130 @@
+// The Webhook events screen offscreen: an empty inbox says why; events filtered by status
+// and type prefix; the payload pretty-printed; another organization's events stay hidden.
+
+#include "testcluster.h"
+#include "testoperators.h"
+
+#include "webhookevents/jsonview.h"
+#include "webhookevents/webhookeventlistmodel.h"
+#include "webhookevents/webhookeventspage.h"
+
+#include <QComboBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QTableView>
+#include <QTest>
+
+using namespace nobill;
+using nobill::test::TestDatabase;
+
+namespace {
+const QString OrgA = QStringLiteral("00000000-0000-0000-0000-0000000000a1");
+const QString OrgB = QStringLiteral("00000000-0000-0000-0000-0000000000b1");
+
+void exec(const TestDatabase &db, const QString &sql)
+{
+    QSqlQuery q(QSqlDatabase::database(db.connectionName()));
+    QVERIFY2(q.exec(sql), qPrintable(q.lastError().text()));
+}
+
+void seed(const TestDatabase &db)
+{
+    exec(db, QStringLiteral(
+                 "INSERT INTO organizations (id, name, slug, billing_email, currency) VALUES "
+                 "('%1', 'Acme Ltd', 'acme', 'ap@acme.example', 'EUR'),"
+                 "('%2', 'Globex Corp', 'globex', 'ap@globex.example', 'USD');"
+                 "INSERT INTO stripe_events (id, type, stripe_created, object_id, payload, "
+                 " status, attempts, last_error, received_at, organization_id) VALUES "
+                 "('evt_1', 'invoice.paid', now(), 'in_1', "
+                 " '{\"id\": \"evt_1\", \"data\": {\"object\": {\"id\": \"in_1\"}}}', "
+                 " 'processed', 1, NULL, now() - interval '3 minutes', '%1'),"
+                 "('evt_2', 'invoice.payment_failed', now(), 'in_2', '{}', 'failed', 3, "
+                 " 'The invoice is not in this database yet.', now() - interval '2 minutes', '%1'),"
+                 "('evt_3', 'customer.subscription.updated', now(), 'sub_1', '{}', 'ignored', 1,"
+                 " NULL, now() - interval '1 minute', '%2'),"
+                 "('evt_4', 'customer.updated', now(), 'cus_1', '{}', 'processed', 1, NULL, "
+                 " now(), NULL)")
+                 .arg(OrgA, OrgB));
+}
+} // namespace
+
+class WebhookEventsGuiTest : public QObject
+{
+    Q_OBJECT
+private slots:
+    void anEmptyInboxSaysWhy()
+    {
+        TestDatabase db;
+        NOBILL_REQUIRE_DB(db);
+        WebhookEventsPage page(db.settings());
+        page.show();
+        page.activate();
+        QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy() && page.model()->totalCount() == 0, 10000);
+        QTRY_COMPARE(page.emptyText(),
+                     QStringLiteral("No webhook events yet. Events arrive once the office "
+                                    "server's listener or poller runs."));
+    }
+
+    void filterAndReadThePayload()
+    {
+        TestDatabase db;
+        NOBILL_REQUIRE_DB(db);
+        seed(db);
+        WebhookEventsPage page(db.settings());
+        page.resize(1200, 800);
+        page.show();
+        page.activate();
+        QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy() && page.model()->rowCount() == 4, 10000);
+        QCOMPARE(page.model()->eventAt(0).id, QStringLiteral("evt_4")); // newest first
+        QCOMPARE(page.model()
+                     ->data(page.model()->index(0, WebhookEventListModel::Organization))
+                     .toString(),
+                 QStringLiteral("Platform"));
+
+        auto *status = page.findChild<QComboBox *>(QStringLiteral("eventStatusFilter"));
+        QTRY_VERIFY(status->itemText(status->findData(QStringLiteral("failed")))
+                        .contains(QLatin1String("(1)")));
+        status->setCurrentIndex(status->findData(QStringLiteral("failed")));
+        QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy() && page.model()->totalCount() == 1, 10000);
+        QCOMPARE(page.model()->eventAt(0).id, QStringLiteral("evt_2"));
+        QTRY_VERIFY(page.findChild<QLabel *>(QStringLiteral("eventLastError"))
+                        ->text()
+                        .contains(QLatin1String("not in this database")));
+
+        status->setCurrentIndex(0);
+        auto *type = page.findChild<QComboBox *>(QStringLiteral("eventTypeFilter"));
+        type->setEditText(QStringLiteral("invoice."));
+        QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy() && page.model()->totalCount() == 2, 10000);
+        type->setEditText(QStringLiteral("invoice.paid"));
+        QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy() && page.model()->totalCount() == 1, 10000);
+        page.view()->selectRow(0);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            page.payloadView()->toPlainText().contains(QLatin1String("\n  \"data\": {")), 10000);
+
+        type->setEditText(QStringLiteral("charge."));
+        QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy() && page.model()->totalCount() == 0, 10000);
+        QTRY_COMPARE(page.emptyText(), QStringLiteral("No webhook event matches these filters."));
+    }
+
+    void anOrganizationsOperatorSeesTheirEventsOnly()
+    {
+        TestDatabase db;
+        NOBILL_REQUIRE_DB(db);
+        seed(db);
+        auto sam = test::createOperator(db, QStringLiteral("sam"), false,
+                                        {{OrgA, QStringLiteral("support")}});
+        QVERIFY2(sam, qPrintable(sam ? QString() : sam.error().message));
+        WebhookEventsPage page(sam.value().settings);
+        page.show();
+        page.activate();
+        QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy() && page.model()->totalCount() == 2, 10000);
+        for (int row = 0; row < page.model()->rowCount(); ++row)
+            QCOMPARE(page.model()->eventAt(row).organizationId, OrgA);
+    }
+};
+
+QTEST_MAIN(WebhookEventsGuiTest)
+#include "tst_webhookeventsgui.moc"
