@@ -99,7 +99,7 @@ private slots:
         auto *box = page.findChild<QMessageBox *>();
         QVERIFY(box);
         QVERIFY(box->text().contains(QLatin1String("invoice.send")));
-        QVERIFY(box->informativeText().contains(QLatin1String("8 attempts")));
+        QVERIFY(box->informativeText().contains(QLatin1String("attempts made so far (8)")));
         box->reject();
         QTRY_VERIFY(page.findChild<QMessageBox *>() == nullptr);
         QCOMPARE(scalar(db, QStringLiteral("SELECT status FROM jobs WHERE idempotency_key = 'k1'"))

@@ -149,6 +149,17 @@ AuditLogPage::AuditLogPage(const ConnectionSettings &settings, QWidget *parent)
     m_view->setSelectionMode(QAbstractItemView::SingleSelection);
     m_view->setSortingEnabled(true);
     m_view->sortByColumn(AuditListModel::Id, Qt::DescendingOrder);
+    // Only the order of the trail can change (newest or oldest first): a click on another
+    // column turns the indicator back to where the order really is.
+    connect(m_view->horizontalHeader(), &QHeaderView::sortIndicatorChanged, this,
+            [this](int column, Qt::SortOrder) {
+                if (column == AuditListModel::Id || column == AuditListModel::When)
+                    return;
+                const QSignalBlocker blocker(m_view->horizontalHeader());
+                m_view->horizontalHeader()->setSortIndicator(
+                    AuditListModel::Id,
+                    m_model->query().oldestFirst ? Qt::AscendingOrder : Qt::DescendingOrder);
+            });
     m_view->setAlternatingRowColors(true);
     m_view->verticalHeader()->hide();
     m_view->horizontalHeader()->setStretchLastSection(true);

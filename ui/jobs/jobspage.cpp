@@ -524,7 +524,7 @@ void JobsPage::confirmAndRun(bool retry)
     box->setInformativeText(
         retry ? tr("The job goes back to the queue and runs as soon as the office server's "
                    "worker is free. It keeps its idempotency key, so Stripe does not do the "
-                   "same work twice. Its %1 attempts so far are kept.")
+                   "same work twice. The attempts made so far (%1) are kept.")
                     .arg(job.attempts)
               : tr("The job is taken off the queue and nothing is sent to Stripe. You can "
                    "retry it later."));
