@@ -152,4 +152,34 @@
         </translation>
     </message>
 </context>
+<context>
+    <name>nobill::SubscriptionsPage</name>
+    <message numerus="yes">
+        <source>%n subscription(s)</source>
+        <translation>
+            <numerusform>%n subscription</numerusform>
+            <numerusform>%n subscriptions</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>nobill::SubscriptionDetailPanel</name>
+    <message numerus="yes">
+        <source>%n invoice(s)</source>
+        <translation>
+            <numerusform>%n invoice</numerusform>
+            <numerusform>%n invoices</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>nobill::InvoicesPage</name>
+    <message numerus="yes">
+        <source>%n invoice(s)</source>
+        <translation>
+            <numerusform>%n invoice</numerusform>
+            <numerusform>%n invoices</numerusform>
+        </translation>
+    </message>
+</context>
 </TS>

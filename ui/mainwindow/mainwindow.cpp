@@ -6,11 +6,13 @@
 #include "database/changefeed.h"
 #include "database/databaseworker.h"
 #include "database/serverinfo.h"
+#include "invoices/invoicespage.h"
 #include "jobs/jobspage.h"
 #include "members/memberspage.h"
 #include "overview/overviewpage.h"
 #include "roles/rolespage.h"
 #include "search/searchdialog.h"
+#include "subscriptions/subscriptionspage.h"
 #include "tenants/tenantspage.h"
 #include "usage/usagepage.h"
 #include "webhookevents/webhookeventspage.h"
@@ -192,6 +194,22 @@ Page *MainWindow::createPage(Area area)
         page->setChangeFeed(m_changeFeed);
         if (!m_options.readOnlyReason.isEmpty())
             page->setReadOnly(true, m_options.readOnlyReason);
+        if (access)
+            page->setAccess(*access);
+        return page;
+    }
+    if (area == Area::Subscriptions) {
+        auto *page = new SubscriptionsPage(m_settings, this);
+        connect(page, &SubscriptionsPage::statusMessage, this, announce);
+        if (!m_options.readOnlyReason.isEmpty())
+            page->setReadOnly(true, m_options.readOnlyReason);
+        if (access)
+            page->setAccess(*access);
+        return page;
+    }
+    if (area == Area::Invoices) {
+        auto *page = new InvoicesPage(m_settings, this);
+        connect(page, &InvoicesPage::statusMessage, this, announce);
         if (access)
             page->setAccess(*access);
         return page;

@@ -1,0 +1,247 @@
+#include "invoices/invoicespage.h"
+
+#include "common/messagebanner.h"
+#include "database/databaseworker.h"
+#include "invoices/invoicedetailpanel.h"
+#include "invoices/invoicelistmodel.h"
+#include "invoices/invoiceservice.h"
+#include "subscriptions/organizationfilter.h"
+
+#include <QComboBox>
+#include <QDesktopServices>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLocale>
+#include <QScrollArea>
+#include <QShortcut>
+#include <QSplitter>
+#include <QTableView>
+#include <QTimer>
+#include <QUrl>
+#include <QVBoxLayout>
+
+namespace nobill {
+
+InvoicesPage::InvoicesPage(const ConnectionSettings &settings, QWidget *parent)
+    : Page(parent)
+    , m_listWorker(std::make_unique<DatabaseWorker>(settings, QStringLiteral("invoices-list")))
+    , m_detailWorker(std::make_unique<DatabaseWorker>(settings, QStringLiteral("invoices-detail")))
+{
+    setObjectName(QStringLiteral("invoicesPage"));
+    m_model = new InvoiceListModel(m_listWorker.get(), this);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(8, 8, 8, 8);
+    auto *toolbar = new QHBoxLayout;
+    m_organizations = new OrganizationFilter(m_detailWorker.get(), this);
+    m_statusFilter = new QComboBox(this);
+    m_statusFilter->setObjectName(QStringLiteral("invoiceStatusFilter"));
+    m_statusFilter->setAccessibleName(tr("Status filter"));
+    m_statusFilter->addItem(tr("All statuses"), QString());
+    for (const char *status : {"draft", "open", "paid", "uncollectible", "void"}) {
+        const QString key = QLatin1String(status);
+        m_statusFilter->addItem(InvoiceListModel::statusText(key), key);
+    }
+    toolbar->addWidget(m_organizations, 3);
+    toolbar->addWidget(m_statusFilter, 1);
+    toolbar->addStretch(2);
+    layout->addLayout(toolbar);
+
+    m_banner = new MessageBanner(this);
+    layout->addWidget(m_banner);
+
+    auto *splitter = new QSplitter(Qt::Horizontal, this);
+    auto *listBox = new QWidget(splitter);
+    auto *listLayout = new QVBoxLayout(listBox);
+    listLayout->setContentsMargins(0, 0, 0, 0);
+    m_view = new QTableView(listBox);
+    m_view->setObjectName(QStringLiteral("invoiceTable"));
+    m_view->setModel(m_model);
+    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_view->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_view->setSortingEnabled(true);
+    m_view->sortByColumn(InvoiceListModel::Created, Qt::DescendingOrder);
+    m_view->setAlternatingRowColors(true);
+    m_view->verticalHeader()->hide();
+    m_view->horizontalHeader()->setStretchLastSection(true);
+    m_view->horizontalHeader()->setHighlightSections(false);
+    m_view->setWordWrap(false);
+    m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 10);
+    m_view->setColumnWidth(InvoiceListModel::Number, 82);
+    m_view->setColumnWidth(InvoiceListModel::Tenant, 150);
+    m_view->setColumnWidth(InvoiceListModel::Status, 92);
+    m_view->setColumnWidth(InvoiceListModel::Total, 95);
+    m_view->setColumnWidth(InvoiceListModel::Remaining, 95);
+    m_view->setColumnWidth(InvoiceListModel::Period, 172);
+    m_view->setColumnWidth(InvoiceListModel::Due, 85);
+    m_view->setAccessibleName(tr("Invoices"));
+    listLayout->addWidget(m_view, 1);
+    m_count = new QLabel(listBox);
+    m_count->setObjectName(QStringLiteral("invoiceCount"));
+    listLayout->addWidget(m_count);
+    m_details = new InvoiceDetailPanel(m_detailWorker.get());
+    auto *detailScroll = new QScrollArea(splitter);
+    detailScroll->setWidget(m_details);
+    detailScroll->setWidgetResizable(true);
+    detailScroll->setFrameShape(QFrame::NoFrame);
+    splitter->addWidget(listBox);
+    splitter->addWidget(detailScroll);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 1);
+    splitter->setSizes({840, 280});
+    layout->addWidget(splitter, 1);
+
+    connect(m_organizations, &OrganizationFilter::organizationChanged, m_model,
+            &InvoiceListModel::setOrganizationFilter);
+    connect(m_organizations, &OrganizationFilter::loadFailed, this, [this](const QString &message) {
+        m_banner->showMessage(MessageBanner::Kind::Error,
+                              tr("The organizations could not be loaded. %1").arg(message));
+    });
+    connect(m_statusFilter, &QComboBox::currentIndexChanged, this,
+            [this]() { m_model->setStatusFilter(m_statusFilter->currentData().toString()); });
+
+    m_announceTimer = new QTimer(this);
+    m_announceTimer->setSingleShot(true);
+    m_announceTimer->setInterval(8000);
+    connect(m_announceTimer, &QTimer::timeout, m_banner, &MessageBanner::clear);
+
+    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &InvoicesPage::selectionChanged);
+    connect(m_view, &QTableView::doubleClicked, this, &InvoicesPage::openSelectedInBrowser);
+    connect(m_model, &AsyncTableModel::pageLoaded, this, [this]() {
+        restoreSelection();
+        updateCount();
+    });
+    connect(m_model, &AsyncTableModel::totalCountChanged, this, &InvoicesPage::updateCount);
+    connect(m_model, &AsyncTableModel::loadingChanged, this, &InvoicesPage::updateCount);
+    connect(m_model, &AsyncTableModel::loadFailed, this, [this](const QString &message) {
+        m_banner->showMessage(MessageBanner::Kind::Error,
+                              tr("The invoices could not be loaded. %1").arg(message), tr("Retry"));
+    });
+    connect(m_banner, &MessageBanner::actionTriggered, this, [this]() {
+        m_banner->clear();
+        m_model->reload();
+    });
+    connect(m_details, &InvoiceDetailPanel::openRequested, this, &InvoicesPage::openUrl);
+    auto *refresh = new QShortcut(QKeySequence::Refresh, this);
+    connect(refresh, &QShortcut::activated, m_model, &AsyncTableModel::reload);
+}
+
+InvoicesPage::~InvoicesPage()
+{
+    // Views and the model go first, so no completion reaches a half-destroyed page.
+    delete m_view;
+    delete m_model;
+}
+
+void InvoicesPage::activate()
+{
+    if (m_activated)
+        return;
+    m_activated = true;
+    m_organizations->reload();
+    m_model->reload();
+}
+
+bool InvoicesPage::isBusy() const
+{
+    return m_model->isLoading() || m_details->isLoading() || m_organizations->isLoading();
+}
+
+void InvoicesPage::setReadOnly(bool, const QString &) {}
+
+void InvoicesPage::setAccess(const SessionAccess &access)
+{
+    m_access = access;
+    m_accessKnown = true;
+}
+
+const Invoice *InvoicesPage::selectedInvoice() const
+{
+    const QModelIndexList rows = m_view->selectionModel()->selectedRows();
+    if (rows.isEmpty())
+        return nullptr;
+    return &m_model->invoiceAt(rows.first().row());
+}
+
+void InvoicesPage::selectionChanged()
+{
+    const Invoice *invoice = selectedInvoice();
+    if (invoice) {
+        m_selectedId = invoice->id;
+        m_details->showInvoice(*invoice);
+    } else if (m_model->rowCount() > 0 || !m_model->isLoading()) {
+        m_details->clear();
+    }
+}
+
+void InvoicesPage::restoreSelection()
+{
+    if (selectedInvoice())
+        return;
+    if (!m_selectedId.isEmpty()) {
+        const int row = m_model->rowOfId(m_selectedId);
+        if (row >= 0) {
+            m_view->selectRow(row);
+            m_view->scrollTo(m_model->index(row, 0));
+            return;
+        }
+    }
+    if (m_model->rowCount() > 0)
+        m_view->selectRow(0);
+    else
+        m_details->clear();
+}
+
+void InvoicesPage::updateCount()
+{
+    const QLocale locale;
+    const int total = m_model->totalCount();
+    const int loaded = m_model->rowCount();
+    if (total < 0) {
+        m_count->setText(m_model->isLoading() ? tr("Loading…") : QString());
+        return;
+    }
+    if (total == 0) {
+        m_count->setText(m_model->query().organizationId.isEmpty() &&
+                                 m_model->query().status.isEmpty()
+                             ? tr("No invoices yet. They appear here once Stripe makes them.")
+                             : tr("No invoice matches these filters."));
+        return;
+    }
+    if (loaded < total)
+        m_count->setText(tr("%1 invoices, %2 shown (scroll for more)")
+                             .arg(locale.toString(total), locale.toString(loaded)));
+    else
+        m_count->setText(tr("%n invoice(s)", nullptr, total));
+}
+
+void InvoicesPage::openSelectedInBrowser()
+{
+    const Invoice *invoice = selectedInvoice();
+    if (invoice && InvoiceService::isOpenableUrl(invoice->hostedInvoiceUrl))
+        openUrl(invoice->hostedInvoiceUrl);
+}
+
+void InvoicesPage::openUrl(const QString &url)
+{
+    // Only https: the address comes from Stripe through the database, and a file: or
+    // javascript: link must never be handed to the desktop.
+    if (!InvoiceService::isOpenableUrl(url))
+        return;
+    if (QDesktopServices::openUrl(QUrl(url, QUrl::StrictMode))) {
+        m_banner->showMessage(MessageBanner::Kind::Information,
+                              tr("The invoice opens in your web browser."));
+        m_announceTimer->start();
+        emit statusMessage(tr("The invoice opens in your web browser."));
+    } else {
+        m_announceTimer->stop();
+        m_banner->showMessage(MessageBanner::Kind::Error,
+                              tr("No web browser could be started for the invoice. Its address "
+                                 "is %1")
+                                  .arg(url));
+    }
+}
+
+} // namespace nobill

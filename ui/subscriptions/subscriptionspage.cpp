@@ -1,0 +1,499 @@
+#include "subscriptions/subscriptionspage.h"
+
+#include "common/messagebanner.h"
+#include "database/databaseworker.h"
+#include "subscriptions/organizationfilter.h"
+#include "subscriptions/subscriptiondetailpanel.h"
+#include "subscriptions/subscriptionlistmodel.h"
+#include "subscriptions/subscriptionservice.h"
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QInputDialog>
+#include <QLabel>
+#include <QLocale>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QShortcut>
+#include <QSplitter>
+#include <QTableView>
+#include <QTimer>
+#include <QUuid>
+#include <QVBoxLayout>
+
+namespace nobill {
+
+namespace {
+QString actionTitle(SubscriptionAction action)
+{
+    switch (action) {
+    case SubscriptionAction::CancelAtPeriodEnd:
+        return SubscriptionsPage::tr("Cancel at period end");
+    case SubscriptionAction::CancelNow:
+        return SubscriptionsPage::tr("Cancel now");
+    case SubscriptionAction::Resume:
+        return SubscriptionsPage::tr("Resume subscription");
+    case SubscriptionAction::ChangeQuantity:
+        return SubscriptionsPage::tr("Change quantity");
+    }
+    return QString();
+}
+
+const char *const StripeTiming = QT_TRANSLATE_NOOP(
+    "nobill::SubscriptionsPage",
+    "The change is queued now and happens once the office server sends it to Stripe. Until "
+    "Stripe confirms, the subscription stays as it is and shows the change as pending.");
+} // namespace
+
+SubscriptionsPage::SubscriptionsPage(const ConnectionSettings &settings, QWidget *parent)
+    : Page(parent)
+    , m_listWorker(std::make_unique<DatabaseWorker>(settings, QStringLiteral("subscriptions-list")))
+    , m_actionWorker(
+          std::make_unique<DatabaseWorker>(settings, QStringLiteral("subscriptions-actions")))
+{
+    setObjectName(QStringLiteral("subscriptionsPage"));
+    m_model = new SubscriptionListModel(m_listWorker.get(), this);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(8, 8, 8, 8);
+
+    auto *toolbar = new QHBoxLayout;
+    m_organizations = new OrganizationFilter(m_actionWorker.get(), this);
+    m_statusFilter = new QComboBox(this);
+    m_statusFilter->setObjectName(QStringLiteral("subscriptionStatusFilter"));
+    m_statusFilter->setAccessibleName(tr("Status filter"));
+    m_statusFilter->addItem(tr("All statuses"), QString());
+    for (const char *status : {"trialing", "active", "past_due", "unpaid", "paused", "canceled",
+                               "incomplete", "incomplete_expired"}) {
+        const QString key = QLatin1String(status);
+        m_statusFilter->addItem(SubscriptionListModel::statusText(key), key);
+    }
+    m_planFilter = new QComboBox(this);
+    m_planFilter->setObjectName(QStringLiteral("subscriptionPlanFilter"));
+    m_planFilter->setAccessibleName(tr("Plan filter"));
+    m_planFilter->addItem(tr("All plans"), QString());
+    m_planFilter->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_planFilter->setMinimumContentsLength(16);
+    m_renewalFilter = new QComboBox(this);
+    m_renewalFilter->setObjectName(QStringLiteral("subscriptionRenewalFilter"));
+    m_renewalFilter->setAccessibleName(tr("Renewal window"));
+    m_renewalFilter->addItem(tr("Renewing any time"), 0);
+    for (int days : {7, 14, 30, 60, 90})
+        m_renewalFilter->addItem(tr("Renewing within %1 days").arg(days), days);
+    toolbar->addWidget(m_organizations, 3);
+    toolbar->addWidget(m_statusFilter, 1);
+    toolbar->addWidget(m_planFilter, 2);
+    toolbar->addWidget(m_renewalFilter, 1);
+    layout->addLayout(toolbar);
+
+    m_banner = new MessageBanner(this);
+    layout->addWidget(m_banner);
+
+    auto *splitter = new QSplitter(Qt::Horizontal, this);
+    auto *listBox = new QWidget(splitter);
+    auto *listLayout = new QVBoxLayout(listBox);
+    listLayout->setContentsMargins(0, 0, 0, 0);
+    m_view = new QTableView(listBox);
+    m_view->setObjectName(QStringLiteral("subscriptionTable"));
+    m_view->setModel(m_model);
+    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_view->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_view->setSortingEnabled(true);
+    m_view->sortByColumn(SubscriptionListModel::Renews, Qt::AscendingOrder);
+    m_view->setAlternatingRowColors(true);
+    m_view->verticalHeader()->hide();
+    m_view->horizontalHeader()->setStretchLastSection(true);
+    m_view->horizontalHeader()->setHighlightSections(false);
+    m_view->setWordWrap(false);
+    m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 10);
+    m_view->setColumnWidth(SubscriptionListModel::Tenant, 170);
+    m_view->setColumnWidth(SubscriptionListModel::Plan, 125);
+    m_view->setColumnWidth(SubscriptionListModel::Status, 95);
+    m_view->setColumnWidth(SubscriptionListModel::Quantity, 62);
+    m_view->setColumnWidth(SubscriptionListModel::Amount, 105);
+    m_view->setColumnWidth(SubscriptionListModel::Renews, 90);
+    m_view->setColumnWidth(SubscriptionListModel::Created, 88);
+    // The Stripe id is in the detail panel (and found by the global search); the list keeps
+    // room for what finance reads first.
+    m_view->setColumnHidden(SubscriptionListModel::StripeId, true);
+    m_view->setAccessibleName(tr("Subscriptions"));
+    listLayout->addWidget(m_view, 1);
+    m_count = new QLabel(listBox);
+    m_count->setObjectName(QStringLiteral("subscriptionCount"));
+    listLayout->addWidget(m_count);
+    m_details = new SubscriptionDetailPanel(m_actionWorker.get());
+    auto *detailScroll = new QScrollArea(splitter);
+    detailScroll->setWidget(m_details);
+    detailScroll->setWidgetResizable(true);
+    detailScroll->setFrameShape(QFrame::NoFrame);
+    splitter->addWidget(listBox);
+    splitter->addWidget(detailScroll);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 2);
+    splitter->setSizes({780, 330});
+    layout->addWidget(splitter, 1);
+
+    connect(m_organizations, &OrganizationFilter::organizationChanged, m_model,
+            &SubscriptionListModel::setOrganizationFilter);
+    connect(m_organizations, &OrganizationFilter::loadFailed, this, [this](const QString &message) {
+        m_banner->showMessage(MessageBanner::Kind::Error,
+                              tr("The organizations could not be loaded. %1").arg(message));
+    });
+    connect(m_statusFilter, &QComboBox::currentIndexChanged, this,
+            [this]() { m_model->setStatusFilter(m_statusFilter->currentData().toString()); });
+    connect(m_planFilter, &QComboBox::currentIndexChanged, this,
+            [this]() { m_model->setPlanFilter(m_planFilter->currentData().toString()); });
+    connect(m_renewalFilter, &QComboBox::currentIndexChanged, this,
+            [this]() { m_model->setRenewalWindow(m_renewalFilter->currentData().toInt()); });
+
+    m_announceTimer = new QTimer(this);
+    m_announceTimer->setSingleShot(true);
+    m_announceTimer->setInterval(8000);
+    connect(m_announceTimer, &QTimer::timeout, m_banner, &MessageBanner::clear);
+
+    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &SubscriptionsPage::selectionChanged);
+    connect(m_model, &AsyncTableModel::pageLoaded, this, [this]() {
+        restoreSelection();
+        updateCount();
+    });
+    connect(m_model, &AsyncTableModel::totalCountChanged, this, &SubscriptionsPage::updateCount);
+    connect(m_model, &AsyncTableModel::loadingChanged, this, &SubscriptionsPage::updateCount);
+    connect(m_model, &AsyncTableModel::loadFailed, this, [this](const QString &message) {
+        m_banner->showMessage(MessageBanner::Kind::Error,
+                              tr("The subscriptions could not be loaded. %1").arg(message),
+                              tr("Retry"));
+    });
+    connect(m_banner, &MessageBanner::actionTriggered, this, [this]() {
+        m_banner->clear();
+        m_model->reload();
+    });
+    connect(m_details, &SubscriptionDetailPanel::detailsLoaded, this,
+            &SubscriptionsPage::updateActions);
+    connect(m_details, &SubscriptionDetailPanel::actionTriggered, this,
+            &SubscriptionsPage::requestAction);
+    auto *refresh = new QShortcut(QKeySequence::Refresh, this);
+    connect(refresh, &QShortcut::activated, this, [this]() {
+        m_model->reload();
+        m_details->refresh();
+    });
+    updateActions();
+}
+
+SubscriptionsPage::~SubscriptionsPage()
+{
+    // Views and the model go first, so no completion reaches a half-destroyed page; the
+    // workers then finish their current statement and close their connections.
+    delete m_view;
+    delete m_model;
+}
+
+void SubscriptionsPage::activate()
+{
+    if (m_activated)
+        return;
+    m_activated = true;
+    m_organizations->reload();
+    loadPlans();
+    m_model->reload();
+}
+
+bool SubscriptionsPage::isBusy() const
+{
+    return m_model->isLoading() || m_details->isLoading() || m_organizations->isLoading() ||
+           m_plansLoading || m_busyAction;
+}
+
+void SubscriptionsPage::setReadOnly(bool readOnly, const QString &reason)
+{
+    m_readOnly = readOnly;
+    m_readOnlyReason = reason;
+    updateActions();
+}
+
+void SubscriptionsPage::setAccess(const SessionAccess &access)
+{
+    m_access = access;
+    m_accessKnown = true;
+    updateActions();
+}
+
+void SubscriptionsPage::loadPlans()
+{
+    m_plansLoading = true;
+    m_actionWorker->run<QList<PlanChoice>>(
+        this,
+        [](const QString &connection) { return SubscriptionService(connection).planChoices(); },
+        [this](Result<QList<PlanChoice>> result) {
+            m_plansLoading = false;
+            if (!result) {
+                m_planFilter->setToolTip(result.error().message);
+                return;
+            }
+            const QString current = m_planFilter->currentData().toString();
+            const QSignalBlocker blocker(m_planFilter);
+            while (m_planFilter->count() > 1)
+                m_planFilter->removeItem(1);
+            for (const PlanChoice &plan : result.value())
+                m_planFilter->addItem(plan.label, plan.id);
+            const int index = m_planFilter->findData(current);
+            m_planFilter->setCurrentIndex(index >= 0 ? index : 0);
+        });
+}
+
+const Subscription *SubscriptionsPage::selectedSubscription() const
+{
+    const QModelIndexList rows = m_view->selectionModel()->selectedRows();
+    if (rows.isEmpty())
+        return nullptr;
+    return &m_model->subscriptionAt(rows.first().row());
+}
+
+std::optional<Subscription> SubscriptionsPage::currentSubscription() const
+{
+    const Subscription *selected = selectedSubscription();
+    if (!selected)
+        return std::nullopt;
+    if (m_details->details() && m_details->details()->subscription.id == selected->id)
+        return m_details->details()->subscription;
+    return *selected;
+}
+
+void SubscriptionsPage::selectionChanged()
+{
+    const Subscription *subscription = selectedSubscription();
+    if (subscription) {
+        m_selectedId = subscription->id;
+        m_details->showSubscription(*subscription);
+    } else if (m_model->rowCount() > 0 || !m_model->isLoading()) {
+        m_details->clear();
+    }
+    updateActions();
+}
+
+void SubscriptionsPage::restoreSelection()
+{
+    if (selectedSubscription())
+        return;
+    if (!m_selectedId.isEmpty()) {
+        const int row = m_model->rowOfId(m_selectedId);
+        if (row >= 0) {
+            m_view->selectRow(row);
+            m_view->scrollTo(m_model->index(row, 0));
+            return;
+        }
+    }
+    // Open on the first subscription, so the detail panel shows something useful at once.
+    if (m_model->rowCount() > 0)
+        m_view->selectRow(0);
+    else
+        m_details->clear();
+}
+
+void SubscriptionsPage::updateActions()
+{
+    const std::optional<Subscription> s = currentSubscription();
+    const bool canWrite = !m_readOnly && !m_busyAction && !m_dialogOpen;
+    const bool canManage =
+        s &&
+        (!m_accessKnown || m_access.can(s->organizationId, QStringLiteral("subscriptions.manage")));
+    const bool detailsLoaded =
+        s && m_details->details() && m_details->details()->subscription.id == s->id;
+    for (SubscriptionAction action :
+         {SubscriptionAction::CancelAtPeriodEnd, SubscriptionAction::CancelNow,
+          SubscriptionAction::Resume, SubscriptionAction::ChangeQuantity}) {
+        QPushButton *button = m_details->actionButton(action);
+        QString why;
+        if (!s) {
+            why = QString();
+        } else if (m_readOnly) {
+            why = m_readOnlyReason;
+        } else if (!canManage) {
+            why = tr("You need the permission \"subscriptions.manage\" in %1.")
+                      .arg(s->organizationName.isEmpty() ? tr("this organization")
+                                                         : s->organizationName);
+        } else {
+            why = SubscriptionService::actionUnavailableReason(*s, action);
+        }
+        if (why.isEmpty() && detailsLoaded) {
+            const QString kind = SubscriptionService::jobKind(action);
+            for (const PendingJob &job : m_details->details()->pendingJobs) {
+                if (job.kind == kind && job.status != QLatin1String("failed")) {
+                    why = tr("This change is already queued for Stripe.");
+                    break;
+                }
+            }
+        }
+        button->setEnabled(s && canWrite && detailsLoaded && why.isEmpty());
+        button->setToolTip(why);
+    }
+}
+
+void SubscriptionsPage::updateCount()
+{
+    const QLocale locale;
+    const int total = m_model->totalCount();
+    const int loaded = m_model->rowCount();
+    if (total < 0) {
+        m_count->setText(m_model->isLoading() ? tr("Loading…") : QString());
+        return;
+    }
+    const SubscriptionQuery &q = m_model->query();
+    if (total == 0) {
+        m_count->setText(q.organizationId.isEmpty() && q.status.isEmpty() && q.planId.isEmpty() &&
+                                 q.renewalWithinDays == 0
+                             ? tr("No subscriptions yet. They appear here once tenants "
+                                  "subscribe in Stripe.")
+                             : tr("No subscription matches these filters."));
+        return;
+    }
+    if (loaded < total)
+        m_count->setText(tr("%1 subscriptions, %2 shown (scroll for more)")
+                             .arg(locale.toString(total), locale.toString(loaded)));
+    else
+        m_count->setText(tr("%n subscription(s)", nullptr, total));
+}
+
+void SubscriptionsPage::announce(const QString &message)
+{
+    m_banner->showMessage(MessageBanner::Kind::Information, message);
+    m_announceTimer->start();
+    emit statusMessage(message);
+}
+
+void SubscriptionsPage::showFailure(const QString &message)
+{
+    m_announceTimer->stop();
+    m_banner->showMessage(MessageBanner::Kind::Error, message);
+}
+
+void SubscriptionsPage::requestAction(SubscriptionAction action)
+{
+    const std::optional<Subscription> s = currentSubscription();
+    QPushButton *button = m_details->actionButton(action);
+    if (!s || !button->isEnabled() || m_dialogOpen)
+        return;
+    confirmAndQueue(*s, action);
+}
+
+void SubscriptionsPage::confirmAndQueue(const Subscription &s, SubscriptionAction action)
+{
+    // One key per confirmation: however often it is confirmed (a double click, a retry),
+    // the work is queued once.
+    SubscriptionActionRequest request;
+    request.subscriptionId = s.id;
+    request.action = action;
+    request.requestToken = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    const QString tenant = s.organizationName.isEmpty() ? tr("this tenant") : s.organizationName;
+    const QLocale locale;
+    const QString periodEnd =
+        s.currentPeriodEnd.isValid()
+            ? locale.toString(s.currentPeriodEnd.toLocalTime().date(), QLocale::LongFormat)
+            : tr("the end of the current period");
+    m_dialogOpen = true;
+    updateActions();
+
+    if (action == SubscriptionAction::ChangeQuantity) {
+        auto *dialog = new QInputDialog(this);
+        dialog->setObjectName(QStringLiteral("quantityDialog"));
+        dialog->setWindowTitle(actionTitle(action));
+        dialog->setInputMode(QInputDialog::IntInput);
+        dialog->setIntRange(1, 1000000);
+        dialog->setIntValue(qMax(1, s.quantity));
+        dialog->setLabelText(
+            tr("New quantity for %1 (%2; now %3).\n\n%4")
+                .arg(tenant, s.planName, locale.toString(s.quantity), tr(StripeTiming)));
+        dialog->setOkButtonText(tr("Queue change"));
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        connect(dialog, &QDialog::finished, this, [this, dialog, request, tenant](int result) {
+            m_dialogOpen = false;
+            updateActions();
+            if (result != QDialog::Accepted)
+                return;
+            SubscriptionActionRequest r = request;
+            r.quantity = dialog->intValue();
+            queue(r, tr("change of quantity to %1").arg(QLocale().toString(r.quantity)), tenant);
+        });
+        dialog->open();
+        return;
+    }
+
+    QString question;
+    QString what;
+    QString detail;
+    QString confirmText;
+    QMessageBox::Icon icon = QMessageBox::Question;
+    switch (action) {
+    case SubscriptionAction::CancelAtPeriodEnd:
+        question =
+            tr("Cancel %1's %2 subscription at the end of its period?").arg(tenant, s.planName);
+        detail = tr("It keeps running until %1 and then ends; no further invoices are made.")
+                     .arg(periodEnd);
+        what = tr("cancellation at period end");
+        confirmText = tr("Cancel at period end");
+        break;
+    case SubscriptionAction::CancelNow:
+        icon = QMessageBox::Warning;
+        question = tr("Cancel %1's %2 subscription now?").arg(tenant, s.planName);
+        detail = tr("It ends immediately instead of on %1. This cannot be undone: a new "
+                    "subscription would be needed.")
+                     .arg(periodEnd);
+        what = tr("immediate cancellation");
+        confirmText = tr("Cancel now");
+        break;
+    case SubscriptionAction::Resume:
+        question = tr("Resume %1's %2 subscription?").arg(tenant, s.planName);
+        detail = s.status == QLatin1String("paused")
+                     ? tr("Billing starts again.")
+                     : tr("The scheduled cancellation is withdrawn; it renews on %1 as usual.")
+                           .arg(periodEnd);
+        what = tr("resumption");
+        confirmText = tr("Resume");
+        break;
+    case SubscriptionAction::ChangeQuantity:
+        break;
+    }
+    auto *box = new QMessageBox(icon, actionTitle(action), question, QMessageBox::Cancel, this);
+    box->setObjectName(QStringLiteral("subscriptionActionConfirmation"));
+    box->setInformativeText(detail + QStringLiteral("\n\n") + tr(StripeTiming));
+    QPushButton *confirm = box->addButton(confirmText, QMessageBox::AcceptRole);
+    confirm->setObjectName(QStringLiteral("confirmButton"));
+    box->button(QMessageBox::Cancel)->setText(tr("Keep as is"));
+    box->setDefaultButton(QMessageBox::Cancel);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    connect(box, &QMessageBox::finished, this, [this, box, confirm, request, what, tenant]() {
+        m_dialogOpen = false;
+        updateActions();
+        if (box->clickedButton() != confirm)
+            return;
+        queue(request, what, tenant);
+    });
+    box->open();
+}
+
+void SubscriptionsPage::queue(const SubscriptionActionRequest &request, const QString &what,
+                              const QString &tenant)
+{
+    m_busyAction = true;
+    updateActions();
+    m_actionWorker->run<PendingJob>(
+        this,
+        [request](const QString &connection) {
+            return SubscriptionService(connection).requestAction(request);
+        },
+        [this, what, tenant](Result<PendingJob> result) {
+            m_busyAction = false;
+            if (!result)
+                showFailure(result.error().message);
+            else
+                announce(tr("The %1 for %2 is queued. It happens once the office server sends "
+                            "it to Stripe.")
+                             .arg(what, tenant));
+            m_details->refresh();
+            updateActions();
+        });
+}
+
+} // namespace nobill

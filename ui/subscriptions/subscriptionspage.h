@@ -1,0 +1,95 @@
+#pragma once
+
+#include "access/sessionaccess.h"
+#include "common/page.h"
+#include "database/connectionsettings.h"
+#include "subscriptions/subscription.h"
+
+#include <memory>
+
+class QComboBox;
+class QLabel;
+class QTableView;
+class QTimer;
+
+namespace nobill {
+
+class DatabaseWorker;
+class MessageBanner;
+class OrganizationFilter;
+class SubscriptionDetailPanel;
+class SubscriptionListModel;
+
+// The Subscriptions screen: every subscription the operator may see, filtered by
+// organization, status, plan and renewal window, with a detail panel. Changes that Stripe
+// must make (cancel, resume, quantity) are queued as jobs for the office server and shown
+// as pending until Stripe confirms them.
+class SubscriptionsPage final : public Page
+{
+    Q_OBJECT
+public:
+    explicit SubscriptionsPage(const ConnectionSettings &settings, QWidget *parent = nullptr);
+    ~SubscriptionsPage() override;
+
+    void activate() override;
+    bool isBusy() const override;
+
+    void setReadOnly(bool readOnly, const QString &reason);
+    // What the signed-in operator may do: actions they may not take are disabled, with a
+    // tooltip that names the missing permission. The database refuses them anyway.
+    void setAccess(const SessionAccess &access);
+
+    SubscriptionListModel *model() const { return m_model; }
+    QTableView *view() const { return m_view; }
+    SubscriptionDetailPanel *details() const { return m_details; }
+    MessageBanner *banner() const { return m_banner; }
+    OrganizationFilter *organizationFilter() const { return m_organizations; }
+    QComboBox *statusFilter() const { return m_statusFilter; }
+    QComboBox *planFilter() const { return m_planFilter; }
+    QComboBox *renewalFilter() const { return m_renewalFilter; }
+
+public slots:
+    void requestAction(SubscriptionAction action);
+
+signals:
+    void statusMessage(const QString &message);
+
+private:
+    const Subscription *selectedSubscription() const;
+    // The freshest copy of the selected subscription (the detail's, once loaded).
+    std::optional<Subscription> currentSubscription() const;
+    void selectionChanged();
+    void restoreSelection();
+    void updateActions();
+    void updateCount();
+    void loadPlans();
+    void announce(const QString &message);
+    void showFailure(const QString &message);
+    void confirmAndQueue(const Subscription &subscription, SubscriptionAction action);
+    void queue(const SubscriptionActionRequest &request, const QString &what,
+               const QString &tenant);
+
+    std::unique_ptr<DatabaseWorker> m_listWorker;
+    std::unique_ptr<DatabaseWorker> m_actionWorker;
+    SubscriptionListModel *m_model = nullptr;
+    QTableView *m_view = nullptr;
+    SubscriptionDetailPanel *m_details = nullptr;
+    MessageBanner *m_banner = nullptr;
+    OrganizationFilter *m_organizations = nullptr;
+    QComboBox *m_statusFilter = nullptr;
+    QComboBox *m_planFilter = nullptr;
+    QComboBox *m_renewalFilter = nullptr;
+    QLabel *m_count = nullptr;
+    QTimer *m_announceTimer = nullptr;
+    QString m_selectedId;
+    bool m_activated = false;
+    bool m_readOnly = false;
+    bool m_busyAction = false;
+    bool m_dialogOpen = false;
+    bool m_plansLoading = false;
+    QString m_readOnlyReason;
+    SessionAccess m_access;
+    bool m_accessKnown = false; // before sign-in data arrives (tests), nothing is hidden
+};
+
+} // namespace nobill
