@@ -7,6 +7,7 @@
 #include "database/connectionsettings.h"
 #include "database/migrator.h"
 #include "demo/democluster.h"
+#include "tenants/tenantexport.h"
 #include "usage/usageimporter.h"
 
 #include <QCommandLineParser>
@@ -70,6 +71,8 @@ QString usage()
               "  nobillctl usage import FILE --db URI  Import a usage CSV file, all or nothing "
               "(header organization,subscription,metric,quantity,occurred_at,"
               "idempotency_key).\n"
+              "  nobillctl export tenants --db URI [--output FILE] [--filter TEXT] "
+              "[--status STATUS] [--format csv]  Export a list as CSV, streamed.\n"
               "  nobillctl help                    Show this help.\n"
               "  nobillctl --version               Show the version.\n"
               "\n"
@@ -201,6 +204,37 @@ int usageImport(const QString &file, const QString &uri)
     return Success;
 }
 
+int exportArea(const QString &area, const QString &uri, const QString &format,
+               const QString &output, const QString &filter, const QString &status)
+{
+    if (format != QLatin1String("csv"))
+        return usageError(tr("Unknown format \"%1\": only csv is supported.").arg(format));
+    if (area != QLatin1String("tenants")) {
+        return usageError(tr("Exporting \"%1\" from the command line is not available yet; "
+                             "areas that can be exported: tenants.")
+                              .arg(area));
+    }
+    Result<ConnectionSettings> parsed = ConnectionSettings::fromUri(uri);
+    if (!parsed)
+        return usageError(parsed.error().message);
+    ConnectionSettings settings = parsed.value();
+    settings.source = QStringLiteral("cli");
+    const QString path = output.isEmpty() ? area + QStringLiteral(".csv") : output;
+
+    const QString connectionName = uniqueConnectionName(QStringLiteral("ctl-export"));
+    if (Status opened = openConnection(settings, connectionName); !opened)
+        return fail(opened.error());
+    TenantQuery query;
+    query.text = filter;
+    query.status = status;
+    Result<qint64> written = exportTenants(connectionName, query, path, {}, nullptr);
+    closeConnection(connectionName);
+    if (!written)
+        return fail(written.error());
+    say(tr("Exported %1 rows to %2.").arg(written.value()).arg(path));
+    return Success;
+}
+
 } // namespace
 
 int run(int argc, char **argv)
@@ -222,9 +256,18 @@ int run(int argc, char **argv)
     const QCommandLineOption versionOption(QStringLiteral("version"), tr("Show the version."));
     const QCommandLineOption helpOption({QStringLiteral("h"), QStringLiteral("help")},
                                         tr("Show this help."));
-    parser.addOptions({dirOption, dbOption, versionOption, helpOption});
+    const QCommandLineOption formatOption(QStringLiteral("format"), tr("Export format (csv)."),
+                                          tr("FORMAT"), QStringLiteral("csv"));
+    const QCommandLineOption outputOption(QStringLiteral("output"),
+                                          tr("File to export to (default: AREA.csv)."), tr("FILE"));
+    const QCommandLineOption filterOption(QStringLiteral("filter"),
+                                          tr("Export only rows matching this text."), tr("TEXT"));
+    const QCommandLineOption statusOption(QStringLiteral("status"),
+                                          tr("Export only rows with this status."), tr("STATUS"));
+    parser.addOptions({dirOption, dbOption, versionOption, helpOption, formatOption, outputOption,
+                       filterOption, statusOption});
     parser.addPositionalArgument(QStringLiteral("command"),
-                                 tr("demo, migrate, audit, usage or help."));
+                                 tr("demo, migrate, audit, usage, export or help."));
 
     if (!parser.parse(QCoreApplication::arguments()))
         return usageError(parser.errorText());
@@ -288,6 +331,15 @@ int run(int argc, char **argv)
         if (!parser.isSet(dbOption) || parser.value(dbOption).isEmpty())
             return usageError(tr("\"usage import\" needs the database: --db URI."));
         return usageImport(words.at(2), parser.value(dbOption));
+    }
+    if (command == QLatin1String("export")) {
+        if (words.size() != 2)
+            return usageError(tr("\"export\" needs the area: export tenants --db URI."));
+        if (!parser.isSet(dbOption))
+            return usageError(tr("\"export\" needs the database: --db URI."));
+        return exportArea(words.at(1), parser.value(dbOption), parser.value(formatOption),
+                          parser.value(outputOption), parser.value(filterOption),
+                          parser.value(statusOption));
     }
     return usageError(tr("Unknown command \"%1\".").arg(command));
 }
