@@ -158,6 +158,15 @@ void InvoiceListModel::sort(int column, Qt::SortOrder order)
     reload();
 }
 
+void InvoiceListModel::updateInvoice(const Invoice &updated)
+{
+    const int row = rowOfId(updated.id);
+    if (row < 0)
+        return;
+    m_rows[row] = updated;
+    emit dataChanged(index(row, 0), index(row, ColumnCount - 1));
+}
+
 int InvoiceListModel::rowOfId(const QString &id) const
 {
     for (int row = 0; row < m_rows.size(); ++row) {

@@ -29,6 +29,9 @@ public:
     const InvoiceQuery &query() const { return m_query; }
     static bool isSortable(int column);
 
+    // Replaces a row in place after a change made elsewhere, keeping the view's position.
+    void updateInvoice(const Invoice &row);
+
     void setOrganizationFilter(const QString &organizationId);
     void setStatusFilter(const QString &status);
 

@@ -189,6 +189,15 @@ void SubscriptionListModel::sort(int column, Qt::SortOrder order)
     reload();
 }
 
+void SubscriptionListModel::updateSubscription(const Subscription &updated)
+{
+    const int row = rowOfId(updated.id);
+    if (row < 0)
+        return;
+    m_rows[row] = updated;
+    emit dataChanged(index(row, 0), index(row, ColumnCount - 1));
+}
+
 int SubscriptionListModel::rowOfId(const QString &id) const
 {
     for (int row = 0; row < m_rows.size(); ++row) {

@@ -31,6 +31,9 @@ public:
     // Columns the database can order by (the others keep the current order).
     static bool isSortable(int column);
 
+    // Replaces a row in place after a change made elsewhere, keeping the view's position.
+    void updateSubscription(const Subscription &row);
+
     // Typed filter state; each change reloads from the database.
     void setOrganizationFilter(const QString &organizationId);
     void setStatusFilter(const QString &status);

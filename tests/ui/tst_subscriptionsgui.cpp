@@ -9,6 +9,7 @@
 #include "access/sessionaccess.h"
 #include "common/messagebanner.h"
 #include "core/translations.h"
+#include "database/changefeed.h"
 #include "subscriptions/subscriptiondetailpanel.h"
 #include "subscriptions/subscriptionlistmodel.h"
 #include "subscriptions/subscriptionspage.h"
@@ -215,6 +216,54 @@ private slots:
                          button->toolTip().contains(QStringLiteral("Acme Ltd")),
                      qPrintable(button->toolTip()));
         }
+    }
+
+    void changesElsewhereRefreshTheRowAndTheDetail()
+    {
+        TestDatabase db;
+        NOBILL_REQUIRE_DB(db);
+        seed(db);
+        ChangeFeed feed(db.settings());
+        SubscriptionsPage page(db.settings());
+        page.setChangeFeed(&feed);
+        page.show();
+        page.activate();
+        QVERIFY(waitLoaded(page));
+        const int row = page.model()->rowOfId(AcmeActive);
+        page.view()->selectRow(row);
+        QTRY_VERIFY_WITH_TIMEOUT(page.details()->details().has_value(), 10000);
+        QTest::qWait(500); // the feed is listening
+        QSqlQuery q(QSqlDatabase::database(db.connectionName()));
+        // What the worker writes once Stripe confirms.
+        QVERIFY(q.exec(QStringLiteral("UPDATE subscriptions SET quantity = 9, "
+                                      "cancel_at_period_end = true WHERE id = '%1'")
+                           .arg(AcmeActive)));
+        QTRY_COMPARE_WITH_TIMEOUT(
+            page.model()
+                ->data(page.model()->index(row, SubscriptionListModel::Quantity))
+                .toString(),
+            QStringLiteral("9"), 10000);
+        QCOMPARE(page.view()->selectionModel()->selectedRows().first().row(), row);
+        auto *flag = page.details()->findChild<QLabel *>(QStringLiteral("detailCancelAtPeriodEnd"));
+        QTRY_COMPARE_WITH_TIMEOUT(flag->text(), QStringLiteral("Yes"), 10000);
+    }
+
+    void aSubscriptionChosenInTheSearchIsShown()
+    {
+        TestDatabase db;
+        NOBILL_REQUIRE_DB(db);
+        seed(db);
+        SubscriptionsPage page(db.settings());
+        page.show();
+        page.showSubscription(AcmeActive);
+        QTRY_VERIFY_WITH_TIMEOUT(page.details()->details() &&
+                                     page.details()->details()->subscription.id == AcmeActive,
+                                 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(!page.view()->selectionModel()->selectedRows().isEmpty(), 10000);
+        QCOMPARE(page.model()
+                     ->subscriptionAt(page.view()->selectionModel()->selectedRows().first().row())
+                     .id,
+                 AcmeActive);
     }
 };
 

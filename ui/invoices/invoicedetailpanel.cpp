@@ -44,7 +44,7 @@ InvoiceDetailPanel::InvoiceDetailPanel(DatabaseWorker *worker, QWidget *parent)
     , m_worker(worker)
 {
     setObjectName(QStringLiteral("invoiceDetailPanel"));
-    setMinimumWidth(280);
+    setMinimumWidth(270);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(12, 8, 8, 8);
     m_title = new QLabel(this);

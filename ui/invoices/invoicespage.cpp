@@ -1,6 +1,7 @@
 #include "invoices/invoicespage.h"
 
 #include "common/messagebanner.h"
+#include "database/changefeed.h"
 #include "database/databaseworker.h"
 #include "invoices/invoicedetailpanel.h"
 #include "invoices/invoicelistmodel.h"
@@ -69,11 +70,11 @@ InvoicesPage::InvoicesPage(const ConnectionSettings &settings, QWidget *parent)
     m_view->setWordWrap(false);
     m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 10);
     m_view->setColumnWidth(InvoiceListModel::Number, 82);
-    m_view->setColumnWidth(InvoiceListModel::Tenant, 150);
+    m_view->setColumnWidth(InvoiceListModel::Tenant, 145);
     m_view->setColumnWidth(InvoiceListModel::Status, 92);
     m_view->setColumnWidth(InvoiceListModel::Total, 95);
     m_view->setColumnWidth(InvoiceListModel::Remaining, 95);
-    m_view->setColumnWidth(InvoiceListModel::Period, 172);
+    m_view->setColumnWidth(InvoiceListModel::Period, 182);
     m_view->setColumnWidth(InvoiceListModel::Due, 85);
     m_view->setAccessibleName(tr("Invoices"));
     listLayout->addWidget(m_view, 1);
@@ -85,11 +86,13 @@ InvoicesPage::InvoicesPage(const ConnectionSettings &settings, QWidget *parent)
     detailScroll->setWidget(m_details);
     detailScroll->setWidgetResizable(true);
     detailScroll->setFrameShape(QFrame::NoFrame);
+    detailScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    detailScroll->setMinimumWidth(m_details->minimumWidth());
     splitter->addWidget(listBox);
     splitter->addWidget(detailScroll);
     splitter->setStretchFactor(0, 3);
     splitter->setStretchFactor(1, 1);
-    splitter->setSizes({840, 280});
+    splitter->setSizes({810, 300});
     layout->addWidget(splitter, 1);
 
     connect(m_organizations, &OrganizationFilter::organizationChanged, m_model,
@@ -105,6 +108,11 @@ InvoicesPage::InvoicesPage(const ConnectionSettings &settings, QWidget *parent)
     m_announceTimer->setSingleShot(true);
     m_announceTimer->setInterval(8000);
     connect(m_announceTimer, &QTimer::timeout, m_banner, &MessageBanner::clear);
+
+    m_reloadSoon = new QTimer(this);
+    m_reloadSoon->setSingleShot(true);
+    m_reloadSoon->setInterval(300);
+    connect(m_reloadSoon, &QTimer::timeout, m_model, &AsyncTableModel::reload);
 
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &InvoicesPage::selectionChanged);
@@ -155,6 +163,34 @@ void InvoicesPage::setAccess(const SessionAccess &access)
 {
     m_access = access;
     m_accessKnown = true;
+}
+
+void InvoicesPage::setChangeFeed(ChangeFeed *feed)
+{
+    connect(feed, &ChangeFeed::changed, this, &InvoicesPage::onChange);
+}
+
+void InvoicesPage::onChange(const QString &table, const QString &operation, const QString &id)
+{
+    if (!m_activated || table != QLatin1String("invoices"))
+        return;
+    if (operation != QLatin1String("update") || m_model->rowOfId(id) < 0) {
+        if (operation != QLatin1String("update"))
+            m_reloadSoon->start();
+        return;
+    }
+    m_detailWorker->run<Invoice>(
+        this, [id](const QString &connection) { return InvoiceService(connection).get(id); },
+        [this, id](Result<Invoice> result) {
+            if (!result) {
+                if (result.error().kind == ErrorKind::NotFound)
+                    m_reloadSoon->start();
+                return;
+            }
+            m_model->updateInvoice(result.value());
+            if (const Invoice *selected = selectedInvoice(); selected && selected->id == id)
+                m_details->showInvoice(*selected);
+        });
 }
 
 const Invoice *InvoicesPage::selectedInvoice() const

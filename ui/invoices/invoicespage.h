@@ -13,6 +13,7 @@ class QTimer;
 
 namespace nobill {
 
+class ChangeFeed;
 class DatabaseWorker;
 class InvoiceDetailPanel;
 class InvoiceListModel;
@@ -35,6 +36,8 @@ public:
     void setReadOnly(bool readOnly, const QString &reason);
     // Nothing here changes data yet; kept for the invoice actions of a later issue.
     void setAccess(const SessionAccess &access);
+    // Invoices changed elsewhere (Stripe's webhooks, other operators) refresh in place.
+    void setChangeFeed(ChangeFeed *feed);
 
     InvoiceListModel *model() const { return m_model; }
     QTableView *view() const { return m_view; }
@@ -55,6 +58,7 @@ private:
     void restoreSelection();
     void updateCount();
     void openUrl(const QString &url);
+    void onChange(const QString &table, const QString &operation, const QString &id);
 
     std::unique_ptr<DatabaseWorker> m_listWorker;
     std::unique_ptr<DatabaseWorker> m_detailWorker;
@@ -66,6 +70,7 @@ private:
     QComboBox *m_statusFilter = nullptr;
     QLabel *m_count = nullptr;
     QTimer *m_announceTimer = nullptr;
+    QTimer *m_reloadSoon = nullptr;
     QString m_selectedId;
     bool m_activated = false;
     SessionAccess m_access;

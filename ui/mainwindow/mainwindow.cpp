@@ -201,6 +201,7 @@ Page *MainWindow::createPage(Area area)
     if (area == Area::Subscriptions) {
         auto *page = new SubscriptionsPage(m_settings, this);
         connect(page, &SubscriptionsPage::statusMessage, this, announce);
+        page->setChangeFeed(m_changeFeed);
         if (!m_options.readOnlyReason.isEmpty())
             page->setReadOnly(true, m_options.readOnlyReason);
         if (access)
@@ -210,6 +211,7 @@ Page *MainWindow::createPage(Area area)
     if (area == Area::Invoices) {
         auto *page = new InvoicesPage(m_settings, this);
         connect(page, &InvoicesPage::statusMessage, this, announce);
+        page->setChangeFeed(m_changeFeed);
         if (access)
             page->setAccess(*access);
         return page;
@@ -283,6 +285,8 @@ void MainWindow::openSearchHit(const SearchHit &hit)
         break;
     case SearchHit::Kind::Subscription:
         selectArea(Area::Subscriptions);
+        if (auto *subscriptions = qobject_cast<SubscriptionsPage *>(page(Area::Subscriptions)))
+            subscriptions->showSubscription(hit.id);
         statusBar()->showMessage(tr("Subscription %1").arg(hit.title), 8000);
         break;
     }

@@ -1,6 +1,7 @@
 #include "subscriptions/subscriptionspage.h"
 
 #include "common/messagebanner.h"
+#include "database/changefeed.h"
 #include "database/databaseworker.h"
 #include "subscriptions/organizationfilter.h"
 #include "subscriptions/subscriptiondetailpanel.h"
@@ -128,6 +129,8 @@ SubscriptionsPage::SubscriptionsPage(const ConnectionSettings &settings, QWidget
     detailScroll->setWidget(m_details);
     detailScroll->setWidgetResizable(true);
     detailScroll->setFrameShape(QFrame::NoFrame);
+    detailScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    detailScroll->setMinimumWidth(m_details->minimumWidth());
     splitter->addWidget(listBox);
     splitter->addWidget(detailScroll);
     splitter->setStretchFactor(0, 3);
@@ -152,6 +155,15 @@ SubscriptionsPage::SubscriptionsPage(const ConnectionSettings &settings, QWidget
     m_announceTimer->setSingleShot(true);
     m_announceTimer->setInterval(8000);
     connect(m_announceTimer, &QTimer::timeout, m_banner, &MessageBanner::clear);
+
+    m_reloadSoon = new QTimer(this);
+    m_reloadSoon->setSingleShot(true);
+    m_reloadSoon->setInterval(300);
+    connect(m_reloadSoon, &QTimer::timeout, m_model, &AsyncTableModel::reload);
+    m_detailsSoon = new QTimer(this);
+    m_detailsSoon->setSingleShot(true);
+    m_detailsSoon->setInterval(300);
+    connect(m_detailsSoon, &QTimer::timeout, m_details, &SubscriptionDetailPanel::refresh);
 
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &SubscriptionsPage::selectionChanged);
@@ -243,6 +255,71 @@ void SubscriptionsPage::loadPlans()
         });
 }
 
+void SubscriptionsPage::setChangeFeed(ChangeFeed *feed)
+{
+    connect(feed, &ChangeFeed::changed, this, &SubscriptionsPage::onChange);
+}
+
+void SubscriptionsPage::onChange(const QString &table, const QString &operation, const QString &id)
+{
+    if (!m_activated)
+        return; // loads fresh when first shown
+    if (table == QLatin1String("subscriptions")) {
+        if (operation == QLatin1String("update") && m_model->rowOfId(id) >= 0)
+            refreshRow(id);
+        else if (operation != QLatin1String("update"))
+            m_reloadSoon->start();
+        return;
+    }
+    // The detail shows the subscription's invoices and the Stripe work pending on it.
+    if ((table == QLatin1String("jobs") || table == QLatin1String("invoices")) &&
+        !m_details->subscriptionId().isEmpty())
+        m_detailsSoon->start();
+}
+
+void SubscriptionsPage::refreshRow(const QString &id)
+{
+    m_actionWorker->run<Subscription>(
+        this, [id](const QString &connection) { return SubscriptionService(connection).get(id); },
+        [this, id](Result<Subscription> result) {
+            if (!result) {
+                // Gone or no longer visible to this operator: the list must lose it.
+                if (result.error().kind == ErrorKind::NotFound)
+                    m_reloadSoon->start();
+                return;
+            }
+            m_model->updateSubscription(result.value());
+            if (m_details->subscriptionId() == id)
+                m_details->showSubscription(result.value());
+            updateActions();
+        });
+}
+
+void SubscriptionsPage::showSubscription(const QString &id)
+{
+    activate();
+    m_selectedId = id;
+    const int row = m_model->rowOfId(id);
+    if (row >= 0) {
+        m_view->selectRow(row);
+        m_view->scrollTo(m_model->index(row, 0));
+        return;
+    }
+    m_view->clearSelection();
+    m_actionWorker->run<Subscription>(
+        this, [id](const QString &connection) { return SubscriptionService(connection).get(id); },
+        [this, id](Result<Subscription> result) {
+            if (m_selectedId != id)
+                return; // something else was chosen meanwhile
+            if (!result) {
+                showFailure(result.error().message);
+                return;
+            }
+            m_details->showSubscription(result.value());
+            updateActions();
+        });
+}
+
 const Subscription *SubscriptionsPage::selectedSubscription() const
 {
     const QModelIndexList rows = m_view->selectionModel()->selectedRows();
@@ -254,11 +331,14 @@ const Subscription *SubscriptionsPage::selectedSubscription() const
 std::optional<Subscription> SubscriptionsPage::currentSubscription() const
 {
     const Subscription *selected = selectedSubscription();
-    if (!selected)
+    const QString shown = selected ? selected->id : m_details->subscriptionId();
+    if (shown.isEmpty())
         return std::nullopt;
-    if (m_details->details() && m_details->details()->subscription.id == selected->id)
+    if (m_details->details() && m_details->details()->subscription.id == shown)
         return m_details->details()->subscription;
-    return *selected;
+    if (selected)
+        return *selected;
+    return std::nullopt;
 }
 
 void SubscriptionsPage::selectionChanged()
@@ -267,7 +347,8 @@ void SubscriptionsPage::selectionChanged()
     if (subscription) {
         m_selectedId = subscription->id;
         m_details->showSubscription(*subscription);
-    } else if (m_model->rowCount() > 0 || !m_model->isLoading()) {
+    } else if ((m_model->rowCount() > 0 || !m_model->isLoading()) &&
+               m_details->subscriptionId() != m_selectedId) {
         m_details->clear();
     }
     updateActions();
@@ -285,6 +366,8 @@ void SubscriptionsPage::restoreSelection()
             return;
         }
     }
+    if (!m_selectedId.isEmpty() && m_details->subscriptionId() == m_selectedId)
+        return; // shown from the search, further down the list than loaded
     // Open on the first subscription, so the detail panel shows something useful at once.
     if (m_model->rowCount() > 0)
         m_view->selectRow(0);

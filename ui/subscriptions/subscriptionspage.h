@@ -14,6 +14,7 @@ class QTimer;
 
 namespace nobill {
 
+class ChangeFeed;
 class DatabaseWorker;
 class MessageBanner;
 class OrganizationFilter;
@@ -38,6 +39,9 @@ public:
     // What the signed-in operator may do: actions they may not take are disabled, with a
     // tooltip that names the missing permission. The database refuses them anyway.
     void setAccess(const SessionAccess &access);
+    // Other operators' changes (and the worker's, once Stripe confirms) refresh the rows
+    // and the detail in place.
+    void setChangeFeed(ChangeFeed *feed);
 
     SubscriptionListModel *model() const { return m_model; }
     QTableView *view() const { return m_view; }
@@ -50,6 +54,9 @@ public:
 
 public slots:
     void requestAction(SubscriptionAction action);
+    // Shows one subscription (from the global search): selected in the list when it is
+    // loaded, in the detail panel in any case.
+    void showSubscription(const QString &id);
 
 signals:
     void statusMessage(const QString &message);
@@ -68,6 +75,8 @@ private:
     void confirmAndQueue(const Subscription &subscription, SubscriptionAction action);
     void queue(const SubscriptionActionRequest &request, const QString &what,
                const QString &tenant);
+    void onChange(const QString &table, const QString &operation, const QString &id);
+    void refreshRow(const QString &id);
 
     std::unique_ptr<DatabaseWorker> m_listWorker;
     std::unique_ptr<DatabaseWorker> m_actionWorker;
@@ -81,6 +90,8 @@ private:
     QComboBox *m_renewalFilter = nullptr;
     QLabel *m_count = nullptr;
     QTimer *m_announceTimer = nullptr;
+    QTimer *m_reloadSoon = nullptr;
+    QTimer *m_detailsSoon = nullptr;
     QString m_selectedId;
     bool m_activated = false;
     bool m_readOnly = false;
