@@ -244,7 +244,10 @@ private slots:
         InvoiceService service(connection.name());
         InvoiceQuery all;
         QCOMPARE(service.count(all).value(), 3);
-        for (const Invoice &i : service.page(all, std::nullopt)->rows)
+        // Kept in a variable: a range-for over a member of a temporary would dangle.
+        const auto page = service.page(all, std::nullopt);
+        QVERIFY(page);
+        for (const Invoice &i : page->rows)
             QCOMPARE(i.organizationId, Acme);
         InvoiceQuery globex;
         globex.organizationId = Globex;

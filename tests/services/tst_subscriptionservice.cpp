@@ -428,7 +428,10 @@ private slots:
         SubscriptionService service(connection.name());
         SubscriptionQuery all;
         QCOMPARE(service.count(all).value(), 5);
-        for (const Subscription &s : service.page(all, std::nullopt)->rows)
+        // Kept in a variable: a range-for over a member of a temporary would dangle.
+        const auto page = service.page(all, std::nullopt);
+        QVERIFY(page);
+        for (const Subscription &s : page->rows)
             QCOMPARE(s.organizationId, Acme);
         SubscriptionQuery globex;
         globex.organizationId = Globex;
