@@ -189,6 +189,23 @@ constexpr ConstraintText Texts[] = {
      QT_TRANSLATE_NOOP("nobill::Constraints",
                        "The price, currency, interval and usage of a plan cannot change once it "
                        "exists in Stripe. Create a new version of the plan instead.")},
+    {"plans_terms_in_use_check",
+     QT_TRANSLATE_NOOP("nobill::Constraints",
+                       "Subscriptions use this plan, so its price, currency, interval and usage "
+                       "cannot change. Change its amount to create a new version instead.")},
+    {"plans_replaces_plan_id_key",
+     QT_TRANSLATE_NOOP("nobill::Constraints",
+                       "This plan already has a newer version. Change the newest version "
+                       "instead.")},
+    {"plans_description_check",
+     QT_TRANSLATE_NOOP("nobill::Constraints",
+                       "The plan description can have at most 2000 characters.")},
+    {"plans_version_check",
+     QT_TRANSLATE_NOOP("nobill::Constraints",
+                       "The plan's version number is invalid. Reload it and try again.")},
+    {"products_version_check",
+     QT_TRANSLATE_NOOP("nobill::Constraints",
+                       "The product's version number is invalid. Reload it and try again.")},
 
     // subscriptions
     {"subscriptions_organization_id_fkey",

@@ -10,6 +10,7 @@
 #include "jobs/jobspage.h"
 #include "members/memberspage.h"
 #include "overview/overviewpage.h"
+#include "plans/planspage.h"
 #include "roles/rolespage.h"
 #include "search/searchdialog.h"
 #include "subscriptions/subscriptionspage.h"
@@ -212,6 +213,16 @@ Page *MainWindow::createPage(Area area)
         auto *page = new InvoicesPage(m_settings, this);
         connect(page, &InvoicesPage::statusMessage, this, announce);
         page->setChangeFeed(m_changeFeed);
+        if (access)
+            page->setAccess(*access);
+        return page;
+    }
+    if (area == Area::Plans) {
+        auto *page = new PlansPage(m_settings, this);
+        connect(page, &PlansPage::statusMessage, this, announce);
+        page->setChangeFeed(m_changeFeed);
+        if (!m_options.readOnlyReason.isEmpty())
+            page->setReadOnly(true, m_options.readOnlyReason);
         if (access)
             page->setAccess(*access);
         return page;
