@@ -1,12 +1,13 @@
 // The Plans screen offscreen, driven as an operator would: create a plan through the dialog
 // and find it listed; change the amount of a plan in use and see the new version; archive
-// with a confirmation; actions off for operators without plans.manage; the main window shows
-// the screen.
+// with a confirmation; actions off for operators without plans.manage; other operators'
+// changes show up; the main window shows the screen.
 
 #include "testcluster.h"
 
 #include "common/messagebanner.h"
 #include "core/translations.h"
+#include "database/changefeed.h"
 #include "mainwindow/mainwindow.h"
 #include "plans/plandialogs.h"
 #include "plans/planlistmodel.h"
@@ -23,6 +24,7 @@
 #include <QPlainTextEdit>
 #include <QPointer>
 #include <QPushButton>
+#include <QSignalSpy>
 #include <QSpinBox>
 #include <QSqlDatabase>
 #include <QSqlError>
@@ -325,6 +327,42 @@ private slots:
         // Reading is for everyone: the detail panel shows the plan.
         QTRY_COMPARE_WITH_TIMEOUT(page.findChild<QLabel *>(QStringLiteral("detailTitle"))->text(),
                                   QStringLiteral("Team"), 5000);
+    }
+
+    void otherOperatorsChangesShowUp()
+    {
+        TestDatabase db;
+        NOBILL_REQUIRE_DB(db);
+        seed(db);
+        ChangeFeed feed(db.settings());
+        QSignalSpy listening(&feed, &ChangeFeed::listeningChanged);
+        QVERIFY(listening.wait(10000));
+        PlansPage page(db.settings());
+        page.setChangeFeed(&feed);
+        page.show();
+        page.activate();
+        QTRY_COMPARE_WITH_TIMEOUT(page.model()->rowCount(), 1, 10000);
+        QVERIFY(ready(page));
+        page.view()->selectRow(0);
+
+        // Another operator adds a plan and a subscriber: both show within a second or so,
+        // and the selection stays.
+        exec(db, QStringLiteral("INSERT INTO plans (product_id, name, amount, currency) VALUES "
+                                "('%1', 'Starter', 1900, 'EUR')")
+                     .arg(Cloud));
+        QTRY_COMPARE_WITH_TIMEOUT(page.model()->rowCount(), 2, 3000);
+        exec(db, QStringLiteral("INSERT INTO subscriptions (organization_id, plan_id, status) "
+                                "VALUES ('%1', '%2', 'active')")
+                     .arg(Acme, Team));
+        QTRY_COMPARE_WITH_TIMEOUT(
+            page.model()
+                ->data(page.model()->index(rowNamed(page.model(), QStringLiteral("Team")),
+                                           PlanListModel::Subscribers))
+                .toString(),
+            QStringLiteral("2"), 3000);
+        QTRY_VERIFY_WITH_TIMEOUT(!page.view()->selectionModel()->selectedRows().isEmpty(), 2000);
+        const int selected = page.view()->selectionModel()->selectedRows().first().row();
+        QCOMPARE(page.model()->planAt(selected).id, Team);
     }
 
     void theMainWindowShowsThePlansScreen()
