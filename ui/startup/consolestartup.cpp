@@ -117,6 +117,12 @@ void ConsoleStartup::stopDemoIfStarted()
 {
     if (!m_stopDemoOnExit)
         return;
+    // The window's connections (lists, change feed) close first, so the server's shutdown
+    // does not cut them off mid-conversation.
+    if (m_window) {
+        m_window->disconnect(this);
+        delete m_window.data();
+    }
     m_stopDemoOnExit = false;
     // The windows are gone by now, so waiting the fraction of a second a fast shutdown takes
     // freezes nothing. A cluster started by `nobillctl demo up` is left running.
