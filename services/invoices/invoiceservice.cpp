@@ -124,12 +124,6 @@ Status appendConditions(const QString &connectionName, const InvoiceQuery &query
     return {};
 }
 
-QString whereClause(const QStringList &conditions)
-{
-    return conditions.isEmpty()
-               ? QString()
-               : QStringLiteral(" WHERE ") + conditions.join(QStringLiteral(" AND "));
-}
 } // namespace
 
 InvoiceService::InvoiceService(QString connectionName)

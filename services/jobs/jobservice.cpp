@@ -43,18 +43,6 @@ Job readJob(const QSqlQuery &q)
     return j;
 }
 
-// See appendVisibility() in services/tenants/tenantservice.cpp.
-Status appendVisibility(const QString &connectionName, QStringList &conditions)
-{
-    auto admin = isPlatformAdmin(connectionName);
-    if (!admin)
-        return admin.error();
-    if (!admin.value())
-        conditions << QStringLiteral(
-            "j.organization_id = ANY ((SELECT nobill_orgs_with('subscriptions.read'))::uuid[])");
-    return {};
-}
-
 QString prefixPattern(const QString &prefix)
 {
     QString escaped = prefix;
@@ -90,13 +78,6 @@ Status appendFilters(const JobQuery &query, bool withStatus, QStringList &condit
     return {};
 }
 
-QString whereClause(const QStringList &conditions)
-{
-    return conditions.isEmpty()
-               ? QString()
-               : QStringLiteral(" WHERE ") + conditions.join(QStringLiteral(" AND "));
-}
-
 Error jobNotFound()
 {
     return makeError(ErrorKind::NotFound,
@@ -115,7 +96,10 @@ Result<JobPage> JobService::page(const JobQuery &query, const std::optional<JobC
     limit = qBound(1, limit, 1000);
     QStringList conditions;
     QVariantList values;
-    if (Status visible = appendVisibility(m_connectionName, conditions); !visible)
+    if (Status visible =
+            restrictToVisibleOrganizations(m_connectionName, QStringLiteral("j.organization_id"),
+                                           QStringLiteral("subscriptions.read"), conditions);
+        !visible)
         return visible.error();
     if (Status filtered = appendFilters(query, true, conditions, values); !filtered)
         return filtered.error();
@@ -152,7 +136,10 @@ Result<int> JobService::count(const JobQuery &query) const
     const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     QStringList conditions;
     QVariantList values;
-    if (Status visible = appendVisibility(m_connectionName, conditions); !visible)
+    if (Status visible =
+            restrictToVisibleOrganizations(m_connectionName, QStringLiteral("j.organization_id"),
+                                           QStringLiteral("subscriptions.read"), conditions);
+        !visible)
         return visible.error();
     if (Status filtered = appendFilters(query, true, conditions, values); !filtered)
         return filtered.error();
@@ -169,7 +156,10 @@ Result<QHash<QString, int>> JobService::statusCounts(const JobQuery &query) cons
     const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     QStringList conditions;
     QVariantList values;
-    if (Status visible = appendVisibility(m_connectionName, conditions); !visible)
+    if (Status visible =
+            restrictToVisibleOrganizations(m_connectionName, QStringLiteral("j.organization_id"),
+                                           QStringLiteral("subscriptions.read"), conditions);
+        !visible)
         return visible.error();
     if (Status filtered = appendFilters(query, false, conditions, values); !filtered)
         return filtered.error();

@@ -171,12 +171,6 @@ Status appendFilters(const PlanQuery &query, QStringList &conditions, QVariantLi
     return {};
 }
 
-QString whereClause(const QStringList &conditions)
-{
-    return conditions.isEmpty()
-               ? QString()
-               : QStringLiteral(" WHERE ") + conditions.join(QStringLiteral(" AND "));
-}
 } // namespace
 
 PlanService::PlanService(QString connectionName)

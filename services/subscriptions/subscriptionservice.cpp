@@ -143,13 +143,6 @@ Status appendConditions(const QString &connectionName, const SubscriptionQuery &
     return {};
 }
 
-QString whereClause(const QStringList &conditions)
-{
-    return conditions.isEmpty()
-               ? QString()
-               : QStringLiteral(" WHERE ") + conditions.join(QStringLiteral(" AND "));
-}
-
 PendingJob readJob(const QSqlQuery &q)
 {
     PendingJob job;

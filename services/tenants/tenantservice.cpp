@@ -78,21 +78,6 @@ SortColumn sortColumn(TenantSort sort)
     return {QStringLiteral("o.name"), QStringLiteral("text")};
 }
 
-// Row-level security already hides other organizations' tenants; saying the same in the
-// query lets the planner fetch the operator's few tenants by key instead of filtering an
-// index scan over all of them (0.4 ms instead of 13 ms at 50,000 tenants). Platform admins
-// see everything, and for them the condition would only cost.
-Status appendVisibility(const QString &connectionName, QStringList &conditions)
-{
-    auto admin = isPlatformAdmin(connectionName);
-    if (!admin)
-        return admin.error();
-    if (!admin.value())
-        conditions << QStringLiteral(
-            "o.id = ANY ((SELECT nobill_orgs_with('tenants.read'))::uuid[])");
-    return {};
-}
-
 void appendFilters(const TenantQuery &query, QStringList &conditions, QVariantList &values)
 {
     const QString text = query.text.simplified();
@@ -136,7 +121,9 @@ Result<TenantPage> TenantService::page(const TenantQuery &query,
 
     QStringList conditions;
     QVariantList values;
-    if (Status visible = appendVisibility(m_connectionName, conditions); !visible)
+    if (Status visible = restrictToVisibleOrganizations(m_connectionName, QStringLiteral("o.id"),
+                                                        QStringLiteral("tenants.read"), conditions);
+        !visible)
         return visible.error();
     appendFilters(query, conditions, values);
     if (after) {
@@ -179,7 +166,9 @@ Result<int> TenantService::count(const TenantQuery &query) const
     const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     QStringList conditions;
     QVariantList values;
-    if (Status visible = appendVisibility(m_connectionName, conditions); !visible)
+    if (Status visible = restrictToVisibleOrganizations(m_connectionName, QStringLiteral("o.id"),
+                                                        QStringLiteral("tenants.read"), conditions);
+        !visible)
         return visible.error();
     appendFilters(query, conditions, values);
     const QString where =

@@ -90,12 +90,6 @@ Status appendConditions(const QString &connectionName, const UsageQuery &query,
     return {};
 }
 
-QString whereClause(const QStringList &conditions)
-{
-    return conditions.isEmpty()
-               ? QString()
-               : QStringLiteral(" WHERE ") + conditions.join(QStringLiteral(" AND "));
-}
 } // namespace
 
 UsageService::UsageService(QString connectionName)

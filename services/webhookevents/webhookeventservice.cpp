@@ -42,19 +42,6 @@ WebhookEvent readEvent(const QSqlQuery &q)
     return e;
 }
 
-// Naming the visible organizations keeps a non-admin's list on the organization index
-// (see appendVisibility() in services/tenants/tenantservice.cpp).
-Status appendVisibility(const QString &connectionName, QStringList &conditions)
-{
-    auto admin = isPlatformAdmin(connectionName);
-    if (!admin)
-        return admin.error();
-    if (!admin.value())
-        conditions << QStringLiteral(
-            "e.organization_id = ANY ((SELECT nobill_orgs_with('webhooks.read'))::uuid[])");
-    return {};
-}
-
 // "invoice." matches every invoice event; anything else one type exactly.
 QString typePrefixPattern(const QString &prefix)
 {
@@ -91,12 +78,6 @@ Status appendFilters(const WebhookEventQuery &query, bool withStatus, QStringLis
     return {};
 }
 
-QString whereClause(const QStringList &conditions)
-{
-    return conditions.isEmpty()
-               ? QString()
-               : QStringLiteral(" WHERE ") + conditions.join(QStringLiteral(" AND "));
-}
 } // namespace
 
 WebhookEventService::WebhookEventService(QString connectionName)
@@ -111,7 +92,10 @@ Result<WebhookEventPage> WebhookEventService::page(const WebhookEventQuery &quer
     limit = qBound(1, limit, 1000);
     QStringList conditions;
     QVariantList values;
-    if (Status visible = appendVisibility(m_connectionName, conditions); !visible)
+    if (Status visible =
+            restrictToVisibleOrganizations(m_connectionName, QStringLiteral("e.organization_id"),
+                                           QStringLiteral("webhooks.read"), conditions);
+        !visible)
         return visible.error();
     if (Status filtered = appendFilters(query, true, conditions, values); !filtered)
         return filtered.error();
@@ -146,7 +130,10 @@ Result<int> WebhookEventService::count(const WebhookEventQuery &query) const
     const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     QStringList conditions;
     QVariantList values;
-    if (Status visible = appendVisibility(m_connectionName, conditions); !visible)
+    if (Status visible =
+            restrictToVisibleOrganizations(m_connectionName, QStringLiteral("e.organization_id"),
+                                           QStringLiteral("webhooks.read"), conditions);
+        !visible)
         return visible.error();
     if (Status filtered = appendFilters(query, true, conditions, values); !filtered)
         return filtered.error();
@@ -164,7 +151,10 @@ Result<QHash<QString, int>> WebhookEventService::statusCounts(const WebhookEvent
     const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     QStringList conditions;
     QVariantList values;
-    if (Status visible = appendVisibility(m_connectionName, conditions); !visible)
+    if (Status visible =
+            restrictToVisibleOrganizations(m_connectionName, QStringLiteral("e.organization_id"),
+                                           QStringLiteral("webhooks.read"), conditions);
+        !visible)
         return visible.error();
     if (Status filtered = appendFilters(query, false, conditions, values); !filtered)
         return filtered.error();
