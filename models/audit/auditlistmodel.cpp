@@ -147,16 +147,6 @@ void AuditListModel::sort(int column, Qt::SortOrder order)
     reload();
 }
 
-int AuditListModel::rowOfId(const QString &id) const
-{
-    const qint64 wanted = id.toLongLong();
-    for (int row = 0; row < m_rows.size(); ++row) {
-        if (m_rows.at(row).id == wanted)
-            return row;
-    }
-    return -1;
-}
-
 void AuditListModel::apply(AuditQuery query)
 {
     query.actor = query.actor.trimmed().toLower();

@@ -31,7 +31,6 @@ public:
                         int role = Qt::DisplayRole) const override;
     // Only the order of the rows (# or When) can change: newest or oldest first.
     void sort(int column, Qt::SortOrder order) override;
-    int rowOfId(const QString &id) const override;
 
     const AuditEntry &entryAt(int row) const { return m_rows.at(row); }
     const AuditQuery &query() const { return m_query; }
@@ -53,6 +52,7 @@ public:
 protected:
     PageTask pageTask(const std::optional<AuditCursor> &after, int limit) const override;
     CountTask countTask() const override;
+    QString idOf(const AuditEntry &row) const override { return QString::number(row.id); }
 
 private:
     void apply(AuditQuery query);

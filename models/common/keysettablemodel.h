@@ -24,6 +24,15 @@ public:
         return parent.isValid() ? 0 : int(m_rows.size());
     }
     const Row &rowAt(int row) const { return m_rows.at(row); }
+
+    int rowOfId(const QString &id) const override
+    {
+        for (int row = 0; row < m_rows.size(); ++row) {
+            if (idOf(m_rows.at(row)) == id)
+                return row;
+        }
+        return -1;
+    }
     void setPageSize(int rows) { m_pageSize = rows; }
 
 protected:
@@ -39,6 +48,8 @@ protected:
     // captured by value: it runs on the worker thread.
     virtual PageTask pageTask(const std::optional<Cursor> &after, int limit) const = 0;
     virtual CountTask countTask() const = 0;
+    // The id that rowOfId() looks for (the IdRole value).
+    virtual QString idOf(const Row &row) const = 0;
 
     void requestPage(quint64 generation) override
     {

@@ -167,15 +167,6 @@ void InvoiceListModel::updateInvoice(const Invoice &updated)
     emit dataChanged(index(row, 0), index(row, ColumnCount - 1));
 }
 
-int InvoiceListModel::rowOfId(const QString &id) const
-{
-    for (int row = 0; row < m_rows.size(); ++row) {
-        if (m_rows.at(row).id == id)
-            return row;
-    }
-    return -1;
-}
-
 void InvoiceListModel::setOrganizationFilter(const QString &organizationId)
 {
     if (organizationId == m_query.organizationId)

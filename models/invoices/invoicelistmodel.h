@@ -23,7 +23,6 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation,
                         int role = Qt::DisplayRole) const override;
     void sort(int column, Qt::SortOrder order) override;
-    int rowOfId(const QString &id) const override;
 
     const Invoice &invoiceAt(int row) const { return m_rows.at(row); }
     const InvoiceQuery &query() const { return m_query; }
@@ -44,6 +43,7 @@ public:
 protected:
     PageTask pageTask(const std::optional<InvoiceCursor> &after, int limit) const override;
     CountTask countTask() const override;
+    QString idOf(const Invoice &row) const override { return row.id; }
 
 private:
     InvoiceQuery m_query;

@@ -1,21 +1,13 @@
 #include "jobs/joblistmodel.h"
 
+#include "common/timetext.h"
+
 #include "jobs/jobservice.h"
 
 #include <QColor>
 #include <QLocale>
 
 namespace nobill {
-
-namespace {
-// To the minute in the list (the seconds are in the tooltip and the detail).
-QString timeText(const QDateTime &time)
-{
-    return time.isValid()
-               ? QLocale().toString(time.toLocalTime(), QStringLiteral("yyyy-MM-dd HH:mm"))
-               : QString();
-}
-} // namespace
 
 JobListModel::JobListModel(DatabaseWorker *worker, QObject *parent)
     : KeysetTableModel(worker, parent)
@@ -131,15 +123,6 @@ QVariant JobListModel::headerData(int section, Qt::Orientation orientation, int 
         break;
     }
     return {};
-}
-
-int JobListModel::rowOfId(const QString &id) const
-{
-    for (int row = 0; row < m_rows.size(); ++row) {
-        if (m_rows.at(row).id == id)
-            return row;
-    }
-    return -1;
 }
 
 void JobListModel::setStatusFilter(const QString &status)

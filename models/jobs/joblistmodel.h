@@ -30,7 +30,6 @@ public:
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation,
                         int role = Qt::DisplayRole) const override;
-    int rowOfId(const QString &id) const override;
 
     const Job &jobAt(int row) const { return m_rows.at(row); }
     const JobQuery &query() const { return m_query; }
@@ -46,6 +45,7 @@ public:
 protected:
     PageTask pageTask(const std::optional<JobCursor> &after, int limit) const override;
     CountTask countTask() const override;
+    QString idOf(const Job &row) const override { return row.id; }
 
 private:
     JobQuery m_query;

@@ -141,15 +141,6 @@ void MemberListModel::sort(int column, Qt::SortOrder order)
     reload();
 }
 
-int MemberListModel::rowOfId(const QString &id) const
-{
-    for (int row = 0; row < m_rows.size(); ++row) {
-        if (m_rows.at(row).userId == id)
-            return row;
-    }
-    return -1;
-}
-
 void MemberListModel::setOrganization(const QString &organizationId)
 {
     if (organizationId == m_query.organizationId && generation() > 0)

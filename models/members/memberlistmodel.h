@@ -24,7 +24,6 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation,
                         int role = Qt::DisplayRole) const override;
     void sort(int column, Qt::SortOrder order) override;
-    int rowOfId(const QString &id) const override; // the user's id
 
     const Member &memberAt(int row) const { return m_rows.at(row); }
     const MemberQuery &query() const { return m_query; }
@@ -41,6 +40,7 @@ public:
 protected:
     PageTask pageTask(const std::optional<MemberCursor> &after, int limit) const override;
     CountTask countTask() const override;
+    QString idOf(const Member &row) const override { return row.userId; }
 
 private:
     MemberQuery m_query;

@@ -182,15 +182,6 @@ void PlanListModel::sort(int column, Qt::SortOrder order)
     reload();
 }
 
-int PlanListModel::rowOfId(const QString &id) const
-{
-    for (int row = 0; row < m_rows.size(); ++row) {
-        if (m_rows.at(row).id == id)
-            return row;
-    }
-    return -1;
-}
-
 void PlanListModel::setFilterText(const QString &text)
 {
     if (text.simplified() == m_query.text)

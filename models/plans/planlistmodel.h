@@ -34,7 +34,6 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation,
                         int role = Qt::DisplayRole) const override;
     void sort(int column, Qt::SortOrder order) override;
-    int rowOfId(const QString &id) const override;
 
     const Plan &planAt(int row) const { return m_rows.at(row); }
     const PlanQuery &query() const { return m_query; }
@@ -54,6 +53,7 @@ public:
 protected:
     PageTask pageTask(const std::optional<PlanCursor> &after, int limit) const override;
     CountTask countTask() const override;
+    QString idOf(const Plan &row) const override { return row.id; }
 
 private:
     PlanQuery m_query;

@@ -198,15 +198,6 @@ void SubscriptionListModel::updateSubscription(const Subscription &updated)
     emit dataChanged(index(row, 0), index(row, ColumnCount - 1));
 }
 
-int SubscriptionListModel::rowOfId(const QString &id) const
-{
-    for (int row = 0; row < m_rows.size(); ++row) {
-        if (m_rows.at(row).id == id)
-            return row;
-    }
-    return -1;
-}
-
 void SubscriptionListModel::setOrganizationFilter(const QString &organizationId)
 {
     if (organizationId == m_query.organizationId)

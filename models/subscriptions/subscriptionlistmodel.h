@@ -24,7 +24,6 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation,
                         int role = Qt::DisplayRole) const override;
     void sort(int column, Qt::SortOrder order) override;
-    int rowOfId(const QString &id) const override;
 
     const Subscription &subscriptionAt(int row) const { return m_rows.at(row); }
     const SubscriptionQuery &query() const { return m_query; }
@@ -48,6 +47,7 @@ public:
 protected:
     PageTask pageTask(const std::optional<SubscriptionCursor> &after, int limit) const override;
     CountTask countTask() const override;
+    QString idOf(const Subscription &row) const override { return row.id; }
 
 private:
     SubscriptionQuery m_query;

@@ -118,15 +118,6 @@ void TenantListModel::sort(int column, Qt::SortOrder order)
     reload();
 }
 
-int TenantListModel::rowOfId(const QString &id) const
-{
-    for (int row = 0; row < m_rows.size(); ++row) {
-        if (m_rows.at(row).id == id)
-            return row;
-    }
-    return -1;
-}
-
 void TenantListModel::setFilterText(const QString &text)
 {
     if (text.simplified() == m_query.text)

@@ -33,7 +33,6 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation,
                         int role = Qt::DisplayRole) const override;
     void sort(int column, Qt::SortOrder order) override;
-    int rowOfId(const QString &id) const override;
 
     const Tenant &tenantAt(int row) const { return m_rows.at(row); }
     const TenantQuery &query() const { return m_query; }
@@ -48,6 +47,7 @@ public:
 protected:
     PageTask pageTask(const std::optional<TenantCursor> &after, int limit) const override;
     CountTask countTask() const override;
+    QString idOf(const Tenant &row) const override { return row.id; }
 
 private:
     TenantQuery m_query;

@@ -117,15 +117,6 @@ void UsageListModel::sort(int column, Qt::SortOrder order)
     setQuery(query);
 }
 
-int UsageListModel::rowOfId(const QString &id) const
-{
-    for (int row = 0; row < m_rows.size(); ++row) {
-        if (m_rows.at(row).id == id)
-            return row;
-    }
-    return -1;
-}
-
 void UsageListModel::setQuery(const UsageQuery &query)
 {
     if (sameQuery(query, m_query) && generation() > 0)

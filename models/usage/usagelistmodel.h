@@ -31,7 +31,6 @@ public:
                         int role = Qt::DisplayRole) const override;
     // Only the time order is indexed; other columns keep it.
     void sort(int column, Qt::SortOrder order) override;
-    int rowOfId(const QString &id) const override;
 
     const UsageQuery &query() const { return m_query; }
     // Replaces the whole filter; reloads when it changed.
@@ -40,6 +39,7 @@ public:
 protected:
     PageTask pageTask(const std::optional<UsageCursor> &after, int limit) const override;
     CountTask countTask() const override;
+    QString idOf(const UsageRecord &row) const override { return row.id; }
 
 private:
     UsageQuery m_query;

@@ -1,21 +1,13 @@
 #include "webhookevents/webhookeventlistmodel.h"
 
+#include "common/timetext.h"
+
 #include "webhookevents/webhookeventservice.h"
 
 #include <QColor>
 #include <QLocale>
 
 namespace nobill {
-
-namespace {
-// To the minute in the list (the seconds are in the tooltip and the detail).
-QString timeText(const QDateTime &time)
-{
-    return time.isValid()
-               ? QLocale().toString(time.toLocalTime(), QStringLiteral("yyyy-MM-dd HH:mm"))
-               : QString();
-}
-} // namespace
 
 WebhookEventListModel::WebhookEventListModel(DatabaseWorker *worker, QObject *parent)
     : KeysetTableModel(worker, parent)
@@ -130,15 +122,6 @@ QVariant WebhookEventListModel::headerData(int section, Qt::Orientation orientat
         break;
     }
     return {};
-}
-
-int WebhookEventListModel::rowOfId(const QString &id) const
-{
-    for (int row = 0; row < m_rows.size(); ++row) {
-        if (m_rows.at(row).id == id)
-            return row;
-    }
-    return -1;
 }
 
 void WebhookEventListModel::setStatusFilter(const QString &status)

@@ -31,7 +31,6 @@ public:
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation,
                         int role = Qt::DisplayRole) const override;
-    int rowOfId(const QString &id) const override;
 
     const WebhookEvent &eventAt(int row) const { return m_rows.at(row); }
     const WebhookEventQuery &query() const { return m_query; }
@@ -45,6 +44,7 @@ public:
 protected:
     PageTask pageTask(const std::optional<WebhookEventCursor> &after, int limit) const override;
     CountTask countTask() const override;
+    QString idOf(const WebhookEvent &row) const override { return row.id; }
 
 private:
     WebhookEventQuery m_query;

@@ -1,5 +1,7 @@
 #include "audit/auditlogpage.h"
 
+#include "common/timetext.h"
+
 #include "access/auditverifier.h"
 #include "audit/auditdiffview.h"
 #include "audit/auditlistmodel.h"
@@ -57,10 +59,6 @@ QString entityLabel(const QString &entity)
     return entity;
 }
 
-QString timeText(const QDateTime &time)
-{
-    return QLocale().toString(time.toLocalTime(), QStringLiteral("yyyy-MM-dd HH:mm:ss"));
-}
 } // namespace
 
 AuditLogPage::AuditLogPage(const ConnectionSettings &settings, QWidget *parent)
@@ -455,9 +453,9 @@ void AuditLogPage::showDetail(const AuditEntry &e)
         e.organizationId.isEmpty()
             ? tr("the platform")
             : (e.organizationName.isEmpty() ? e.organizationId : e.organizationName);
-    m_detailMeta->setText(
-        tr("%1 · by %2 · %3 · from %4")
-            .arg(timeText(e.occurredAt), who, organization, AuditListModel::sourceText(e.source)));
+    m_detailMeta->setText(tr("%1 · by %2 · %3 · from %4")
+                              .arg(timeText(e.occurredAt, TimePrecision::Seconds), who,
+                                   organization, AuditListModel::sourceText(e.source)));
     const bool update = e.action == QLatin1String("update");
     m_onlyChanged->setVisible(update);
     m_diff->showEntry(e);

@@ -1,5 +1,7 @@
 #include "jobs/jobspage.h"
 
+#include "common/timetext.h"
+
 #include "audit/organizationscopefilter.h"
 #include "common/messagebanner.h"
 #include "database/changefeed.h"
@@ -27,13 +29,6 @@ namespace nobill {
 
 namespace {
 const char *const Statuses[] = {"queued", "running", "succeeded", "failed", "cancelled"};
-
-QString timeText(const QDateTime &time)
-{
-    return time.isValid()
-               ? QLocale().toString(time.toLocalTime(), QStringLiteral("yyyy-MM-dd HH:mm:ss"))
-               : QString();
-}
 
 QString jobName(const Job &job)
 {
@@ -404,16 +399,17 @@ void JobsPage::showDetail(const Job &j)
     row(tr("Status"), JobListModel::statusText(j.status));
     row(tr("Attempts"), tr("%1 of %2").arg(j.attempts).arg(j.maxAttempts));
     if (j.status == QLatin1String("queued"))
-        row(tr("Runs after"), timeText(j.runAfter));
+        row(tr("Runs after"), timeText(j.runAfter, TimePrecision::Seconds));
     if (j.status == QLatin1String("running"))
-        row(tr("Running on"), tr("%1, lease until %2").arg(j.lockedBy, timeText(j.leaseUntil)));
+        row(tr("Running on"), tr("%1, lease until %2")
+                                  .arg(j.lockedBy, timeText(j.leaseUntil, TimePrecision::Seconds)));
     row(tr("Organization"),
         j.organizationId.isEmpty()
             ? tr("the platform")
             : (j.organizationName.isEmpty() ? j.organizationId : j.organizationName));
     row(tr("Requested by"), j.requestedBy);
-    row(tr("Created"), timeText(j.createdAt));
-    row(tr("Updated"), timeText(j.updatedAt));
+    row(tr("Created"), timeText(j.createdAt, TimePrecision::Seconds));
+    row(tr("Updated"), timeText(j.updatedAt, TimePrecision::Seconds));
     row(tr("Idempotency key"), j.idempotencyKey);
     m_detailFields->setText(QStringLiteral("<table>") + rows.join(QString()) +
                             QStringLiteral("</table>"));

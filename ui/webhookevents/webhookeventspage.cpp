@@ -1,5 +1,7 @@
 #include "webhookevents/webhookeventspage.h"
 
+#include "common/timetext.h"
+
 #include "audit/organizationscopefilter.h"
 #include "common/messagebanner.h"
 #include "database/databaseworker.h"
@@ -25,13 +27,6 @@ namespace nobill {
 
 namespace {
 const char *const Statuses[] = {"received", "processed", "ignored", "waiting", "failed"};
-
-QString timeText(const QDateTime &time)
-{
-    return time.isValid()
-               ? QLocale().toString(time.toLocalTime(), QStringLiteral("yyyy-MM-dd HH:mm:ss"))
-               : QString();
-}
 
 QLabel *fieldLabel(QWidget *parent)
 {
@@ -299,9 +294,11 @@ void WebhookEventsPage::showDetail(const WebhookEvent &e)
             : (e.organizationName.isEmpty() ? e.organizationId : e.organizationName));
     m_fieldAttempts->setText(QString::number(e.attempts));
     QString times = tr("created at Stripe %1\nreceived %2")
-                        .arg(timeText(e.stripeCreated), timeText(e.receivedAt));
+                        .arg(timeText(e.stripeCreated, TimePrecision::Seconds),
+                             timeText(e.receivedAt, TimePrecision::Seconds));
     if (e.processedAt.isValid())
-        times += QLatin1Char('\n') + tr("processed %1").arg(timeText(e.processedAt));
+        times += QLatin1Char('\n') +
+                 tr("processed %1").arg(timeText(e.processedAt, TimePrecision::Seconds));
     m_fieldTimes->setText(times);
     m_fieldSource->setText(
         (e.source == QLatin1String("pull") ? tr("pulled from the Events API")
