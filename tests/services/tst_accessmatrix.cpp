@@ -247,7 +247,8 @@ const Statement Statements[] = {
      "IIIIAR"},
 
     // The shared catalog: every operator of this database reads it; only platform admins
-    // change it (plans.manage is a platform permission); the service only sets Stripe ids.
+    // change it (plans.manage is a platform permission); the service sets Stripe ids and
+    // mirrors what Stripe says of a price: its nickname and archived state (migration 15).
     {"plans", "SELECT",
      "SELECT count(*) FROM plans WHERE id = '00000000-0000-0000-0000-000000000d11'", "AAAAAA"},
     {"plans", "INSERT",
@@ -255,7 +256,7 @@ const Statement Statements[] = {
      "('00000000-0000-0000-0000-000000000d01', 'Team', 9900, 'EUR')",
      "RRRRAR"},
     {"plans", "UPDATE",
-     "UPDATE plans SET name = 'Pro 2' WHERE id = '00000000-0000-0000-0000-000000000d11'", "RRRRAR"},
+     "UPDATE plans SET name = 'Pro 2' WHERE id = '00000000-0000-0000-0000-000000000d11'", "RRRRAA"},
     {"plans", "DELETE", "DELETE FROM plans WHERE id = '00000000-0000-0000-0000-000000000d12'",
      "IIIIAR"},
 };
