@@ -29,6 +29,7 @@ namespace {
 constexpr qsizetype MaxHeaderBytes = 64 * 1024;
 constexpr qsizetype MaxBodyBytes = 1024 * 1024;
 constexpr int MaxConnections = 256;
+constexpr int MaxRequestLog = 200;
 const QString ApiVersion = QStringLiteral("2025-03-31.basil");
 
 struct Request
@@ -322,6 +323,7 @@ struct FakeStripeServer::Private
     QHash<QString, QJsonObject> meterEvents;  // identifier -> meter event
     QList<QJsonObject> meterEventList;        // in arrival order
     QList<QJsonObject> eventList;             // oldest first
+    QList<QJsonObject> requestLog;            // the last MaxRequestLog API requests
     QHash<QString, qsizetype> eventIndex;     // evt_ -> index in eventList
     QHash<QString, StoredResult> idempotency; // key -> first result
     qint64 clockOffset = 0;
@@ -353,6 +355,7 @@ struct FakeStripeServer::Private
         meterEventList.clear();
         eventList.clear();
         eventIndex.clear();
+        requestLog.clear();
         idempotency.clear();
         invoiceNumber = 0;
         requestCounts.clear();
@@ -551,6 +554,17 @@ struct FakeStripeServer::Private
             return;
         }
         ++requestsTotal;
+        QJsonObject headers;
+        for (auto it = request.headers.constBegin(); it != request.headers.constEnd(); ++it)
+            headers.insert(QString::fromLatin1(it.key()), QString::fromUtf8(it.value()));
+        requestLog.append(
+            QJsonObject{{QStringLiteral("method"), QString::fromLatin1(request.method)},
+                        {QStringLiteral("path"), request.path},
+                        {QStringLiteral("query"), QString::fromUtf8(request.query)},
+                        {QStringLiteral("body"), QString::fromUtf8(request.body)},
+                        {QStringLiteral("headers"), headers}});
+        if (requestLog.size() > MaxRequestLog)
+            requestLog.removeFirst();
         ++requestCounts[QString::fromLatin1(request.method) + u' ' + endpointName(request.path)];
 
         if (request.method == "POST")
@@ -2788,6 +2802,11 @@ QList<QJsonObject> FakeStripeServer::objects(const QString &objectType) const
 QList<QJsonObject> FakeStripeServer::events() const
 {
     return d->eventList;
+}
+
+QList<QJsonObject> FakeStripeServer::recentRequests() const
+{
+    return d->requestLog;
 }
 
 QJsonObject FakeStripeServer::completeCheckoutSession(const QString &sessionId)

@@ -90,6 +90,9 @@ public:
     QJsonObject object(const QString &id) const;                 // empty when unknown
     QList<QJsonObject> objects(const QString &objectType) const; // newest first
     QList<QJsonObject> events() const;                           // oldest first
+    // The last 200 API requests as received, oldest first, for tests that check what the
+    // client sent: {"method","path","query","body","headers":{lower-case name: value}}.
+    QList<QJsonObject> recentRequests() const;
 
     // What Stripe does when a customer pays on the hosted page: creates the subscription
     // (mode=subscription) and the customer if needed, completes the session, emits
