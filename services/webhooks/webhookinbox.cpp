@@ -7,6 +7,7 @@
 #include <QLoggingCategory>
 #include <QSet>
 #include <QSqlDatabase>
+#include <QSqlError>
 #include <QSqlQuery>
 #include <QThread>
 
@@ -18,7 +19,8 @@ Q_LOGGING_CATEGORY(lcInbox, "nobill.webhooks.inbox")
 
 // One statement per batch: the rows arrive as one JSON array. ON CONFLICT makes a duplicate
 // a no-op (also within the batch); RETURNING says which ids were new. The tenant is found
-// through the Stripe customer when one is known; events of no tenant keep NULL.
+// through the Stripe customer when one is known; events of no tenant keep NULL. Rows go in
+// id order, so two writers inserting the same ids wait for each other instead of deadlocking.
 const char *const InsertSql =
     "INSERT INTO stripe_events (id, type, api_version, stripe_created, object_id, livemode, "
     "payload, source, organization_id) "
@@ -27,7 +29,7 @@ const char *const InsertSql =
     "(SELECT o.id FROM organizations o WHERE o.stripe_customer_id = r.customer_id) "
     "FROM jsonb_to_recordset(?::jsonb) AS r(id text, type text, api_version text, "
     "created bigint, object_id text, customer_id text, livemode boolean, payload jsonb) "
-    "ON CONFLICT (id) DO NOTHING RETURNING id";
+    "ORDER BY r.id ON CONFLICT (id) DO NOTHING RETURNING id";
 
 // Two index lookups on (status, received_at): cheap at any inbox size.
 const char *const LagSql =
@@ -43,6 +45,13 @@ bool isDataError(const QSqlError &error)
     return state.startsWith(QLatin1String("22")) || state.startsWith(QLatin1String("23"));
 }
 
+// A serialization failure or deadlock: nothing is wrong, the same statement may run again.
+bool isTransient(const QSqlError &error)
+{
+    const QString state = sqlState(error);
+    return state == QLatin1String("40001") || state == QLatin1String("40P01");
+}
+
 qint64 monotonicMs()
 {
     static QElapsedTimer clock = [] {
@@ -55,13 +64,22 @@ qint64 monotonicMs()
 
 } // namespace
 
+struct WebhookInbox::Writer
+{
+    std::unique_ptr<QThread> thread;
+    QString connectionName;
+    bool connected = false;
+    qint64 retryAfterMs = 0; // no reconnection attempt before this (monotonic ms)
+    // Prepared once per connection: a batch is then one round trip.
+    std::unique_ptr<QSqlQuery> insert;
+};
+
 WebhookInbox::WebhookInbox(ConnectionSettings settings, QObject *context, ReplyHandler handler,
                            WebhookMetrics *metrics)
     : m_settings(std::move(settings))
     , m_context(context)
     , m_handler(std::move(handler))
     , m_metrics(metrics)
-    , m_connectionName(uniqueConnectionName(QStringLiteral("webhook-inbox")))
 {}
 
 WebhookInbox::~WebhookInbox()
@@ -74,30 +92,43 @@ void WebhookInbox::setMaxBatch(int events)
     m_maxBatch = qMax(1, events);
 }
 
+void WebhookInbox::setWriters(int writers)
+{
+    m_writerCount = qBound(1, writers, 8);
+}
+
 void WebhookInbox::start()
 {
-    if (m_thread)
+    if (!m_writers.empty())
         return;
     {
         std::lock_guard<std::mutex> lock(m_mutex);
         m_stopping = false;
     }
-    m_thread.reset(QThread::create([this] { run(); }));
-    m_thread->setObjectName(QStringLiteral("webhook-inbox"));
-    m_thread->start();
+    for (int i = 0; i < m_writerCount; ++i) {
+        auto writer = std::make_unique<Writer>();
+        writer->connectionName = uniqueConnectionName(QStringLiteral("webhook-inbox"));
+        Writer *raw = writer.get();
+        writer->thread.reset(QThread::create([this, raw] { run(*raw); }));
+        writer->thread->setObjectName(QStringLiteral("webhook-inbox-%1").arg(i));
+        m_writers.push_back(std::move(writer));
+    }
+    for (auto &writer : m_writers)
+        writer->thread->start();
 }
 
 void WebhookInbox::stop()
 {
-    if (!m_thread)
+    if (m_writers.empty())
         return;
     {
         std::lock_guard<std::mutex> lock(m_mutex);
         m_stopping = true;
     }
     m_wake.notify_all();
-    m_thread->wait();
-    m_thread.reset();
+    for (auto &writer : m_writers)
+        writer->thread->wait();
+    m_writers.clear();
 }
 
 void WebhookInbox::submit(quint64 ticket, InboxEvent event)
@@ -118,7 +149,7 @@ void WebhookInbox::probe(quint64 ticket)
     m_wake.notify_one();
 }
 
-void WebhookInbox::run()
+void WebhookInbox::run(Writer &writer)
 {
     for (;;) {
         std::vector<std::pair<quint64, InboxEvent>> events;
@@ -151,42 +182,61 @@ void WebhookInbox::run()
             deliver(std::move(replies));
             break;
         }
+        if (!m_pending.empty())
+            m_wake.notify_one(); // more than one batch waits: another writer takes the rest
         QList<InboxReply> replies;
         if (!events.empty())
-            replies = commit(events);
+            replies = commit(writer, events);
         if (!probes.isEmpty()) {
-            const InboxHealth state = health();
+            const InboxHealth state = health(writer);
             for (const quint64 ticket : probes)
                 replies.append(InboxReply{ticket, InboxOutcome::Health, state});
         }
         deliver(std::move(replies));
     }
-    if (m_connected)
-        closeConnection(m_connectionName);
-    m_connected = false;
+    disconnect(writer);
 }
 
-bool WebhookInbox::ensureConnected()
+bool WebhookInbox::ensureConnected(Writer &writer)
 {
-    if (m_connected)
+    if (writer.connected)
         return true;
     // While the database is down every batch would wait for a failed connection attempt;
     // answer 503 at once instead, and try again a little later.
-    if (monotonicMs() < m_retryAfterMs)
+    if (monotonicMs() < writer.retryAfterMs)
         return false;
     ConnectionSettings settings = m_settings;
     settings.source = QStringLiteral("webhook");
-    const Status opened = openConnection(settings, m_connectionName);
+    const Status opened = openConnection(settings, writer.connectionName);
     if (!opened) {
         qCWarning(lcInbox) << "inbox database unreachable:" << opened.error().detail;
-        m_retryAfterMs = monotonicMs() + 250;
+        writer.retryAfterMs = monotonicMs() + 250;
         return false;
     }
-    m_connected = true;
+    writer.insert =
+        std::make_unique<QSqlQuery>(QSqlDatabase::database(writer.connectionName, false));
+    writer.insert->setForwardOnly(true);
+    if (!writer.insert->prepare(QString::fromLatin1(InsertSql))) {
+        qCWarning(lcInbox) << "inbox statement refused:" << writer.insert->lastError().text();
+        writer.insert.reset();
+        closeConnection(writer.connectionName);
+        writer.retryAfterMs = monotonicMs() + 250;
+        return false;
+    }
+    writer.connected = true;
     return true;
 }
 
-QList<InboxReply> WebhookInbox::commit(std::vector<std::pair<quint64, InboxEvent>> &events)
+void WebhookInbox::disconnect(Writer &writer)
+{
+    writer.insert.reset();
+    if (writer.connected)
+        closeConnection(writer.connectionName);
+    writer.connected = false;
+}
+
+QList<InboxReply> WebhookInbox::commit(Writer &writer,
+                                       std::vector<std::pair<quint64, InboxEvent>> &events)
 {
     QList<InboxReply> replies;
     replies.reserve(qsizetype(events.size()));
@@ -194,26 +244,29 @@ QList<InboxReply> WebhookInbox::commit(std::vector<std::pair<quint64, InboxEvent
         for (const auto &[ticket, event] : events)
             replies.append(InboxReply{ticket, outcome, {}});
     };
-    if (!ensureConnected()) {
+    if (!ensureConnected(writer)) {
         answerAll(InboxOutcome::Unavailable);
         return replies;
     }
 
     QElapsedTimer timer;
     timer.start();
-    const auto insert = [this](const QByteArray &batch, QSet<QString> *inserted, QSqlError *error) {
-        QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
-        query.setForwardOnly(true);
-        query.prepare(QString::fromLatin1(InsertSql));
-        query.addBindValue(QString::fromUtf8(batch));
+    const auto insert = [&writer](const QByteArray &batch, QSet<QString> *inserted,
+                                  QSqlError *error) {
+        QSqlQuery &query = *writer.insert;
+        query.bindValue(0, QString::fromUtf8(batch));
         // Autocommit: the statement is its own transaction, and with synchronous_commit on it
         // returns only once the commit is flushed. Only then is anyone answered 200.
-        if (!query.exec()) {
+        bool ok = query.exec();
+        if (!ok && isTransient(query.lastError()))
+            ok = query.exec();
+        if (!ok) {
             *error = query.lastError();
             return false;
         }
         while (query.next())
             inserted->insert(query.value(0).toString());
+        query.finish();
         return true;
     };
 
@@ -248,14 +301,12 @@ QList<InboxReply> WebhookInbox::commit(std::vector<std::pair<quint64, InboxEvent
                 replies.append(InboxReply{ticket, InboxOutcome::Rejected, {}});
             } else {
                 replies.append(InboxReply{ticket, InboxOutcome::Unavailable, {}});
-                closeConnection(m_connectionName);
-                m_connected = false;
+                disconnect(writer);
             }
         }
     } else {
         qCWarning(lcInbox) << "inbox commit failed:" << error.text();
-        closeConnection(m_connectionName);
-        m_connected = false;
+        disconnect(writer);
         answerAll(InboxOutcome::Unavailable);
     }
     if (m_metrics)
@@ -263,18 +314,17 @@ QList<InboxReply> WebhookInbox::commit(std::vector<std::pair<quint64, InboxEvent
     return replies;
 }
 
-InboxHealth WebhookInbox::health()
+InboxHealth WebhookInbox::health(Writer &writer)
 {
     InboxHealth result;
-    if (!ensureConnected())
+    if (!ensureConnected(writer))
         return result;
-    QSqlQuery query(QSqlDatabase::database(m_connectionName, false));
+    QSqlQuery query(QSqlDatabase::database(writer.connectionName, false));
     query.setForwardOnly(true);
     if (!query.exec(QString::fromLatin1(LagSql)) || !query.next()) {
         qCWarning(lcInbox) << "inbox health query failed:" << query.lastError().text();
         query = QSqlQuery();
-        closeConnection(m_connectionName);
-        m_connected = false;
+        disconnect(writer);
         return result;
     }
     result.databaseReachable = true;

@@ -1,9 +1,10 @@
 #pragma once
 
-// The durable side of the webhook listener: a writer thread with its own database connection
-// that commits verified events to stripe_events before they are acknowledged. Events that
-// arrive while a commit is in flight wait and are committed together in the next one (group
-// commit), so throughput does not hinge on one disk flush per event.
+// The durable side of the webhook listener: writer threads, each with its own database
+// connection, that commit verified events to stripe_events before they are acknowledged.
+// Events that arrive while a commit is in flight wait and are committed together in the next
+// one (group commit), so throughput does not hinge on one disk flush per event. With two
+// writers (the default) a new batch is sent while the previous one waits for its flush.
 
 #include "database/connectionsettings.h"
 #include "webhooks/inboxevent.h"
@@ -53,8 +54,10 @@ public:
 
     // Most events in one statement; the rest waits for the next commit.
     void setMaxBatch(int events);
+    // Writer threads (connections), before start(). 1 to 8.
+    void setWriters(int writers);
 
-    // Starts the writer thread; it connects on first use and reconnects after failures.
+    // Starts the writer threads; they connect on first use and reconnect after failures.
     void start();
     // Answers what is still queued as Unavailable and joins the thread. Idempotent.
     void stop();
@@ -65,10 +68,13 @@ public:
     void probe(quint64 ticket);
 
 private:
-    void run();
-    bool ensureConnected();
-    QList<InboxReply> commit(std::vector<std::pair<quint64, InboxEvent>> &events);
-    InboxHealth health();
+    struct Writer;
+
+    void run(Writer &writer);
+    bool ensureConnected(Writer &writer);
+    void disconnect(Writer &writer);
+    QList<InboxReply> commit(Writer &writer, std::vector<std::pair<quint64, InboxEvent>> &events);
+    InboxHealth health(Writer &writer);
     void deliver(QList<InboxReply> replies);
 
     ConnectionSettings m_settings;
@@ -76,6 +82,7 @@ private:
     ReplyHandler m_handler;
     WebhookMetrics *m_metrics;
     int m_maxBatch = 1000;
+    int m_writerCount = 2;
 
     std::mutex m_mutex;
     std::condition_variable m_wake;
@@ -83,10 +90,7 @@ private:
     QList<quint64> m_probes;
     bool m_stopping = false;
 
-    std::unique_ptr<QThread> m_thread;
-    QString m_connectionName;
-    bool m_connected = false;
-    qint64 m_retryAfterMs = 0; // no reconnection attempt before this (monotonic ms)
+    std::vector<std::unique_ptr<Writer>> m_writers;
 };
 
 } // namespace nobill
