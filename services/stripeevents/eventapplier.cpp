@@ -1,6 +1,7 @@
 #include "stripeevents/eventapplier.h"
 
 #include "database/sql.h"
+#include "database/sqlerror.h"
 
 #include <QCoreApplication>
 #include <QLoggingCategory>
@@ -123,26 +124,53 @@ EventApplier::EventApplier(QString connectionName, EventApplierOptions options)
     , m_options(options)
 {}
 
+Result<QSqlQuery *> EventApplier::run(const QString &sql, const QVariantList &values)
+{
+    // Every statement is prepared once per connection and reused: preparing (and dropping)
+    // each one per event cost more round trips than running it.
+    auto it = m_statements.find(sql);
+    if (it == m_statements.end()) {
+        QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
+        q.setForwardOnly(true);
+        if (!q.prepare(sql))
+            return translateSqlError(q.lastError());
+        it = m_statements.emplace(sql, std::move(q)).first;
+    }
+    QSqlQuery &q = it->second;
+    for (int i = 0; i < values.size(); ++i)
+        q.bindValue(i, values.at(i));
+    if (!q.exec()) {
+        Error error = translateSqlError(q.lastError());
+        // The connection may be gone; its statements with it.
+        releaseStatements();
+        return error;
+    }
+    return &q;
+}
+
+void EventApplier::releaseStatements()
+{
+    m_statements.clear();
+}
+
 Result<DrainStats> EventApplier::processDue(int limit)
 {
-    const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     // Oldest first by Stripe's clock: one object's events in order, and a customer's or a
     // price's before the subscriptions that need them. No lock here: each event is locked
     // (SKIP LOCKED) in its own transaction, so processors running side by side share the
     // work, and the per-object record (migration 0015) keeps them from applying one
     // object's events out of order.
-    auto due = execSql(db,
-                       QStringLiteral("SELECT id FROM stripe_events "
-                                      "WHERE status IN ('received', 'waiting') "
-                                      "  AND (retry_at IS NULL OR retry_at <= now()) "
-                                      "ORDER BY stripe_created, id LIMIT ?"),
-                       {qMax(1, limit)});
+    auto due = run(QStringLiteral("SELECT id FROM stripe_events "
+                                  "WHERE status IN ('received', 'waiting') "
+                                  "  AND (retry_at IS NULL OR retry_at <= now()) "
+                                  "ORDER BY stripe_created, id LIMIT ?"),
+                   {qMax(1, limit)});
     if (!due)
         return due.error();
     QStringList ids;
-    while (due.value().next())
-        ids << due.value().value(0).toString();
-    due.value().finish();
+    while (due.value()->next())
+        ids << due.value()->value(0).toString();
+    due.value()->finish();
 
     DrainStats stats;
     for (const QString &id : std::as_const(ids)) {
@@ -159,22 +187,21 @@ Result<EventOutcome> EventApplier::processOne(const QString &eventId)
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     auto done = inTransaction(db, [&]() -> Result<EventOutcome> {
         // Audit rows written by the triggers in this transaction say "webhook".
-        if (auto s = execSql(db, QStringLiteral("SELECT set_config('nobill.source', 'webhook', "
-                                                "true)"));
+        if (auto s = run(QStringLiteral("SELECT set_config('nobill.source', 'webhook', "
+                                        "true)"));
             !s)
             return s.error();
-        auto row = execSql(db,
-                           QStringLiteral("SELECT payload::text, attempts FROM stripe_events "
-                                          "WHERE id = ? AND status IN ('received', 'waiting') "
-                                          "FOR UPDATE SKIP LOCKED"),
-                           {eventId});
+        auto row = run(QStringLiteral("SELECT payload::text, attempts FROM stripe_events "
+                                      "WHERE id = ? AND status IN ('received', 'waiting') "
+                                      "FOR UPDATE SKIP LOCKED"),
+                       {eventId});
         if (!row)
             return row.error();
-        if (!row.value().next())
+        if (!row.value()->next())
             return EventOutcome::Skipped;
-        const QByteArray payload = row.value().value(0).toString().toUtf8();
-        const int attempts = row.value().value(1).toInt();
-        row.value().finish();
+        const QByteArray payload = row.value()->value(0).toString().toUtf8();
+        const int attempts = row.value()->value(1).toInt();
+        row.value()->finish();
 
         Decision decision;
         const auto mapped = mapStripeEvent(payload);
@@ -232,35 +259,32 @@ Result<bool> EventApplier::advance(const MappedEvent &event)
 {
     if (event.objectId.isEmpty())
         return true;
-    auto q = execSql(QSqlDatabase::database(m_connectionName, false),
-                     QStringLiteral("SELECT nobill_stripe_object_advance(?, ?::timestamptz, ?, ?)"),
-                     {event.objectId, timeValue(event.created), event.rank, event.eventId});
+    auto q = run(QStringLiteral("SELECT nobill_stripe_object_advance(?, ?::timestamptz, ?, ?)"),
+                 {event.objectId, timeValue(event.created), event.rank, event.eventId});
     if (!q)
         return q.error();
-    return q.value().next() && q.value().value(0).toBool();
+    return q.value()->next() && q.value()->value(0).toBool();
 }
 
 Result<EventApplier::Decision> EventApplier::applyCustomer(const MappedEvent &event)
 {
-    const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     const CustomerChange &c = event.customer;
-    auto q = execSql(db,
-                     QStringLiteral("SELECT id::text, stripe_customer_id FROM organizations "
-                                    "WHERE stripe_customer_id = ? "
-                                    "   OR (id = ?::uuid AND stripe_customer_id IS NULL) "
-                                    "ORDER BY stripe_customer_id NULLS LAST LIMIT 1"),
-                     {c.customerId, c.organizationId.isEmpty() ? nullText() : c.organizationId});
+    auto q = run(QStringLiteral("SELECT id::text, stripe_customer_id FROM organizations "
+                                "WHERE stripe_customer_id = ? "
+                                "   OR (id = ?::uuid AND stripe_customer_id IS NULL) "
+                                "ORDER BY stripe_customer_id NULLS LAST LIMIT 1"),
+                 {c.customerId, c.organizationId.isEmpty() ? nullText() : c.organizationId});
     if (!q)
         return q.error();
-    if (!q.value().next()) {
+    if (!q.value()->next()) {
         return Decision::of(EventOutcome::Ignored,
                             tr("Stripe customer %1 belongs to no tenant here (it has no "
                                "nobill_organization_id in its metadata); nothing to update.")
                                 .arg(c.customerId));
     }
-    const QString org = q.value().value(0).toString();
-    const bool linked = q.value().value(1).toString() == c.customerId;
-    q.value().finish();
+    const QString org = q.value()->value(0).toString();
+    const bool linked = q.value()->value(1).toString() == c.customerId;
+    q.value()->finish();
     if (c.deleted && !linked)
         return Decision::of(
             EventOutcome::Ignored,
@@ -276,13 +300,11 @@ Result<EventApplier::Decision> EventApplier::applyCustomer(const MappedEvent &ev
                                "nothing.")
                                 .arg(event.objectId),
                             org);
-    auto u =
-        execSql(db,
-                c.deleted ? QStringLiteral("UPDATE organizations SET stripe_customer_id = "
-                                           "NULL WHERE id = ?::uuid AND stripe_customer_id = ?")
-                          : QStringLiteral("UPDATE organizations SET stripe_customer_id = ? "
-                                           "WHERE id = ?::uuid AND stripe_customer_id IS NULL"),
-                c.deleted ? QVariantList{org, c.customerId} : QVariantList{c.customerId, org});
+    auto u = run(c.deleted ? QStringLiteral("UPDATE organizations SET stripe_customer_id = "
+                                            "NULL WHERE id = ?::uuid AND stripe_customer_id = ?")
+                           : QStringLiteral("UPDATE organizations SET stripe_customer_id = ? "
+                                            "WHERE id = ?::uuid AND stripe_customer_id IS NULL"),
+                 c.deleted ? QVariantList{org, c.customerId} : QVariantList{c.customerId, org});
     if (!u)
         return u.error();
     return Decision::applied(org, c.deleted ? QStringList() : QStringList{c.customerId});
@@ -290,22 +312,20 @@ Result<EventApplier::Decision> EventApplier::applyCustomer(const MappedEvent &ev
 
 Result<EventApplier::Decision> EventApplier::applyProduct(const MappedEvent &event)
 {
-    const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     const ProductChange &p = event.product;
-    auto q = execSql(db,
-                     QStringLiteral("SELECT id::text FROM products WHERE stripe_product_id = ? "
-                                    "   OR (id = ?::uuid AND stripe_product_id IS NULL) "
-                                    "ORDER BY stripe_product_id NULLS LAST LIMIT 1"),
-                     {p.productId, p.localId.isEmpty() ? nullText() : p.localId});
+    auto q = run(QStringLiteral("SELECT id::text FROM products WHERE stripe_product_id = ? "
+                                "   OR (id = ?::uuid AND stripe_product_id IS NULL) "
+                                "ORDER BY stripe_product_id NULLS LAST LIMIT 1"),
+                 {p.productId, p.localId.isEmpty() ? nullText() : p.localId});
     if (!q)
         return q.error();
-    if (!q.value().next())
+    if (!q.value()->next())
         return Decision::of(EventOutcome::Ignored,
                             tr("Stripe product %1 is not in NOBill's catalog (products are "
                                "created in the Plans screen); nothing to update.")
                                 .arg(p.productId));
-    const QString id = q.value().value(0).toString();
-    q.value().finish();
+    const QString id = q.value()->value(0).toString();
+    q.value()->finish();
     auto newer = advance(event);
     if (!newer)
         return newer.error();
@@ -315,16 +335,14 @@ Result<EventApplier::Decision> EventApplier::applyProduct(const MappedEvent &eve
                                "nothing.")
                                 .arg(event.objectId));
     const bool archived = p.deleted || !p.active;
-    auto u =
-        execSql(db,
-                QStringLiteral("UPDATE products SET stripe_product_id = ?, "
-                               "  name = CASE WHEN ? <> '' THEN ? ELSE name END, "
-                               "  description = CASE WHEN ? <> '' THEN ? ELSE description END, "
-                               "  archived_at = CASE WHEN ? THEN coalesce(archived_at, "
-                               "                 ?::timestamptz) ELSE NULL END "
-                               "WHERE id = ?::uuid"),
-                {p.productId, p.name, p.name, p.description, p.description, archived,
-                 timeValue(event.created), id});
+    auto u = run(QStringLiteral("UPDATE products SET stripe_product_id = ?, "
+                                "  name = CASE WHEN ? <> '' THEN ? ELSE name END, "
+                                "  description = CASE WHEN ? <> '' THEN ? ELSE description END, "
+                                "  archived_at = CASE WHEN ? THEN coalesce(archived_at, "
+                                "                 ?::timestamptz) ELSE NULL END "
+                                "WHERE id = ?::uuid"),
+                 {p.productId, p.name, p.name, p.description, p.description, archived,
+                  timeValue(event.created), id});
     if (!u)
         return u.error();
     return Decision::applied(QString(), {p.productId});
@@ -332,22 +350,20 @@ Result<EventApplier::Decision> EventApplier::applyProduct(const MappedEvent &eve
 
 Result<EventApplier::Decision> EventApplier::applyPrice(const MappedEvent &event)
 {
-    const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     const PriceChange &p = event.price;
-    auto q = execSql(db,
-                     QStringLiteral("SELECT id::text FROM plans WHERE stripe_price_id = ? "
-                                    "   OR (id = ?::uuid AND stripe_price_id IS NULL) "
-                                    "ORDER BY stripe_price_id NULLS LAST LIMIT 1"),
-                     {p.priceId, p.localId.isEmpty() ? nullText() : p.localId});
+    auto q = run(QStringLiteral("SELECT id::text FROM plans WHERE stripe_price_id = ? "
+                                "   OR (id = ?::uuid AND stripe_price_id IS NULL) "
+                                "ORDER BY stripe_price_id NULLS LAST LIMIT 1"),
+                 {p.priceId, p.localId.isEmpty() ? nullText() : p.localId});
     if (!q)
         return q.error();
-    if (!q.value().next())
+    if (!q.value()->next())
         return Decision::of(EventOutcome::Ignored,
                             tr("Stripe price %1 is not a plan of NOBill's catalog (plans are "
                                "created in the Plans screen); nothing to update.")
                                 .arg(p.priceId));
-    const QString id = q.value().value(0).toString();
-    q.value().finish();
+    const QString id = q.value()->value(0).toString();
+    q.value()->finish();
     auto newer = advance(event);
     if (!newer)
         return newer.error();
@@ -357,16 +373,14 @@ Result<EventApplier::Decision> EventApplier::applyPrice(const MappedEvent &event
                                "nothing.")
                                 .arg(event.objectId));
     const bool archived = p.deleted || !p.active;
-    auto u =
-        execSql(db,
-                QStringLiteral("UPDATE plans SET stripe_price_id = ?, "
-                               "  name = CASE WHEN ? <> '' THEN ? ELSE name END, "
-                               "  stripe_meter_id = coalesce(?, stripe_meter_id), "
-                               "  archived_at = CASE WHEN ? THEN coalesce(archived_at, "
-                               "                 ?::timestamptz) ELSE NULL END "
-                               "WHERE id = ?::uuid"),
-                {p.priceId, p.nickname, p.nickname, p.meterId.isEmpty() ? nullText() : p.meterId,
-                 archived, timeValue(event.created), id});
+    auto u = run(QStringLiteral("UPDATE plans SET stripe_price_id = ?, "
+                                "  name = CASE WHEN ? <> '' THEN ? ELSE name END, "
+                                "  stripe_meter_id = coalesce(?, stripe_meter_id), "
+                                "  archived_at = CASE WHEN ? THEN coalesce(archived_at, "
+                                "                 ?::timestamptz) ELSE NULL END "
+                                "WHERE id = ?::uuid"),
+                 {p.priceId, p.nickname, p.nickname, p.meterId.isEmpty() ? nullText() : p.meterId,
+                  archived, timeValue(event.created), id});
     if (!u)
         return u.error();
     return Decision::applied(QString(), {p.priceId});
@@ -374,50 +388,46 @@ Result<EventApplier::Decision> EventApplier::applyPrice(const MappedEvent &event
 
 Result<EventApplier::Decision> EventApplier::applySubscription(const MappedEvent &event)
 {
-    const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     const SubscriptionChange &s = event.subscription;
 
-    auto org = execSql(db,
-                       QStringLiteral("SELECT id::text FROM organizations "
-                                      "WHERE stripe_customer_id = ?"),
-                       {s.customerId});
+    auto org = run(QStringLiteral("SELECT id::text FROM organizations "
+                                  "WHERE stripe_customer_id = ?"),
+                   {s.customerId});
     if (!org)
         return org.error();
-    if (!org.value().next())
+    if (!org.value()->next())
         return Decision::waitFor(s.customerId,
                                  tr("Waiting for Stripe customer %1 to be linked to a tenant "
                                     "(its customer.created event, or a checkout).")
                                      .arg(s.customerId));
-    const QString orgId = org.value().value(0).toString();
-    org.value().finish();
+    const QString orgId = org.value()->value(0).toString();
+    org.value()->finish();
 
-    auto plan = execSql(db, QStringLiteral("SELECT id::text FROM plans WHERE stripe_price_id = ?"),
-                        {s.priceId});
+    auto plan =
+        run(QStringLiteral("SELECT id::text FROM plans WHERE stripe_price_id = ?"), {s.priceId});
     if (!plan)
         return plan.error();
-    if (!plan.value().next())
+    if (!plan.value()->next())
         return Decision::waitFor(s.priceId,
                                  tr("The price %1 is not in the catalog. Add the plan in Plans "
                                     "(or archive it in Stripe); the event is applied when the "
                                     "price arrives.")
                                      .arg(s.priceId),
                                  orgId);
-    const QString planId = plan.value().value(0).toString();
-    plan.value().finish();
+    const QString planId = plan.value()->value(0).toString();
+    plan.value()->finish();
 
-    auto existing =
-        execSql(db,
-                QStringLiteral("SELECT id::text, organization_id::text FROM subscriptions "
-                               "WHERE stripe_subscription_id = ? "
-                               "   OR (id = ?::uuid AND stripe_subscription_id IS NULL) "
-                               "ORDER BY stripe_subscription_id NULLS LAST LIMIT 1"),
-                {s.subscriptionId, s.localId.isEmpty() ? nullText() : s.localId});
+    auto existing = run(QStringLiteral("SELECT id::text, organization_id::text FROM subscriptions "
+                                       "WHERE stripe_subscription_id = ? "
+                                       "   OR (id = ?::uuid AND stripe_subscription_id IS NULL) "
+                                       "ORDER BY stripe_subscription_id NULLS LAST LIMIT 1"),
+                        {s.subscriptionId, s.localId.isEmpty() ? nullText() : s.localId});
     if (!existing)
         return existing.error();
     QString id;
-    if (existing.value().next()) {
-        id = existing.value().value(0).toString();
-        if (existing.value().value(1).toString() != orgId)
+    if (existing.value()->next()) {
+        id = existing.value()->value(0).toString();
+        if (existing.value()->value(1).toString() != orgId)
             return Decision::of(EventOutcome::Failed,
                                 tr("Subscription %1 belongs to another tenant here than its "
                                    "Stripe customer %2. Check which tenant the customer is "
@@ -425,7 +435,7 @@ Result<EventApplier::Decision> EventApplier::applySubscription(const MappedEvent
                                     .arg(s.subscriptionId, s.customerId),
                                 orgId);
     }
-    existing.value().finish();
+    existing.value()->finish();
 
     auto newer = advance(event);
     if (!newer)
@@ -439,11 +449,9 @@ Result<EventApplier::Decision> EventApplier::applySubscription(const MappedEvent
 
     const QVariant days =
         s.daysUntilDue ? QVariant(*s.daysUntilDue) : QVariant(QMetaType::fromType<int>());
-    Result<QSqlQuery> w =
+    Result<QSqlQuery *> w =
         id.isEmpty()
-            ? execSql(
-                  db,
-                  QStringLiteral(
+            ? run(QStringLiteral(
                       "INSERT INTO subscriptions (organization_id, plan_id, "
                       "stripe_subscription_id, "
                       "  status, quantity, collection_method, days_until_due, "
@@ -454,9 +462,7 @@ Result<EventApplier::Decision> EventApplier::applySubscription(const MappedEvent
                   {orgId, planId, s.subscriptionId, s.status, s.quantity, s.collectionMethod, days,
                    timeValue(s.currentPeriodStart), timeValue(s.currentPeriodEnd),
                    s.cancelAtPeriodEnd, timeValue(s.canceledAt), timeValue(s.trialEnd)})
-            : execSql(
-                  db,
-                  QStringLiteral(
+            : run(QStringLiteral(
                       "UPDATE subscriptions SET stripe_subscription_id = ?, plan_id = ?::uuid, "
                       "  status = ?, quantity = ?, collection_method = ?, days_until_due = ?, "
                       "  current_period_start = ?::timestamptz, current_period_end = "
@@ -473,58 +479,54 @@ Result<EventApplier::Decision> EventApplier::applySubscription(const MappedEvent
 
 Result<EventApplier::Decision> EventApplier::applyInvoice(const MappedEvent &event)
 {
-    const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     const InvoiceChange &i = event.invoice;
 
-    auto org = execSql(db,
-                       QStringLiteral("SELECT id::text FROM organizations "
-                                      "WHERE stripe_customer_id = ?"),
-                       {i.customerId});
+    auto org = run(QStringLiteral("SELECT id::text FROM organizations "
+                                  "WHERE stripe_customer_id = ?"),
+                   {i.customerId});
     if (!org)
         return org.error();
-    if (!org.value().next())
+    if (!org.value()->next())
         return Decision::waitFor(i.customerId,
                                  tr("Waiting for Stripe customer %1 to be linked to a tenant "
                                     "(its customer.created event, or a checkout).")
                                      .arg(i.customerId));
-    const QString orgId = org.value().value(0).toString();
-    org.value().finish();
+    const QString orgId = org.value()->value(0).toString();
+    org.value()->finish();
 
     QVariant subscription(QMetaType::fromType<QString>());
     if (!i.subscriptionId.isEmpty()) {
-        auto sub = execSql(db,
-                           QStringLiteral("SELECT id::text FROM subscriptions "
-                                          "WHERE stripe_subscription_id = ? AND organization_id = "
-                                          "?::uuid"),
-                           {i.subscriptionId, orgId});
+        auto sub = run(QStringLiteral("SELECT id::text FROM subscriptions "
+                                      "WHERE stripe_subscription_id = ? AND organization_id = "
+                                      "?::uuid"),
+                       {i.subscriptionId, orgId});
         if (!sub)
             return sub.error();
-        if (!sub.value().next())
+        if (!sub.value()->next())
             return Decision::waitFor(i.subscriptionId,
                                      tr("Waiting for subscription %1, which this invoice bills, "
                                         "to arrive.")
                                          .arg(i.subscriptionId),
                                      orgId);
-        subscription = sub.value().value(0).toString();
+        subscription = sub.value()->value(0).toString();
     }
 
-    auto existing = execSql(db,
-                            QStringLiteral("SELECT id::text, organization_id::text FROM invoices "
-                                           "WHERE stripe_invoice_id = ?"),
-                            {i.invoiceId});
+    auto existing = run(QStringLiteral("SELECT id::text, organization_id::text FROM invoices "
+                                       "WHERE stripe_invoice_id = ?"),
+                        {i.invoiceId});
     if (!existing)
         return existing.error();
     QString id;
-    if (existing.value().next()) {
-        id = existing.value().value(0).toString();
-        if (existing.value().value(1).toString() != orgId)
+    if (existing.value()->next()) {
+        id = existing.value()->value(0).toString();
+        if (existing.value()->value(1).toString() != orgId)
             return Decision::of(EventOutcome::Failed,
                                 tr("Invoice %1 belongs to another tenant here than its Stripe "
                                    "customer %2. Check which tenant the customer is linked to.")
                                     .arg(i.invoiceId, i.customerId),
                                 orgId);
     }
-    existing.value().finish();
+    existing.value()->finish();
 
     auto newer = advance(event);
     if (!newer)
@@ -575,7 +577,7 @@ Result<EventApplier::Decision> EventApplier::applyInvoice(const MappedEvent &eve
                            "  finalized_at = ?::timestamptz, paid_at = ?::timestamptz "
                            "WHERE id = ?::uuid");
     }
-    auto w = execSql(db, sql, values);
+    auto w = run(sql, values);
     if (!w)
         return w.error();
     return Decision::applied(orgId);
@@ -583,26 +585,24 @@ Result<EventApplier::Decision> EventApplier::applyInvoice(const MappedEvent &eve
 
 Result<EventApplier::Decision> EventApplier::applyCheckout(const MappedEvent &event)
 {
-    const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     const CheckoutCompletion &c = event.checkout;
-    auto org = execSql(db,
-                       QStringLiteral("SELECT id::text, coalesce(stripe_customer_id, '') "
-                                      "FROM organizations WHERE id = ?::uuid OR "
-                                      "  stripe_customer_id = ? "
-                                      "ORDER BY (id = ?::uuid) DESC LIMIT 1"),
-                       {c.organizationId.isEmpty() ? nullText() : c.organizationId,
-                        c.customerId.isEmpty() ? nullText() : c.customerId,
-                        c.organizationId.isEmpty() ? nullText() : c.organizationId});
+    auto org = run(QStringLiteral("SELECT id::text, coalesce(stripe_customer_id, '') "
+                                  "FROM organizations WHERE id = ?::uuid OR "
+                                  "  stripe_customer_id = ? "
+                                  "ORDER BY (id = ?::uuid) DESC LIMIT 1"),
+                   {c.organizationId.isEmpty() ? nullText() : c.organizationId,
+                    c.customerId.isEmpty() ? nullText() : c.customerId,
+                    c.organizationId.isEmpty() ? nullText() : c.organizationId});
     if (!org)
         return org.error();
-    if (!org.value().next())
+    if (!org.value()->next())
         return Decision::of(EventOutcome::Ignored,
                             tr("Checkout session %1 names no tenant here (no "
                                "client_reference_id); nothing to link.")
                                 .arg(c.sessionId));
-    const QString orgId = org.value().value(0).toString();
-    const QString linkedCustomer = org.value().value(1).toString();
-    org.value().finish();
+    const QString orgId = org.value()->value(0).toString();
+    const QString linkedCustomer = org.value()->value(1).toString();
+    org.value()->finish();
     if (!c.customerId.isEmpty() && !linkedCustomer.isEmpty() && linkedCustomer != c.customerId)
         return Decision::of(EventOutcome::Failed,
                             tr("Checkout session %1 used Stripe customer %2, but the tenant is "
@@ -619,22 +619,20 @@ Result<EventApplier::Decision> EventApplier::applyCheckout(const MappedEvent &ev
 
     QStringList wake;
     if (!c.customerId.isEmpty() && linkedCustomer.isEmpty()) {
-        auto u = execSql(db,
-                         QStringLiteral("UPDATE organizations SET stripe_customer_id = ? "
-                                        "WHERE id = ?::uuid AND stripe_customer_id IS NULL"),
-                         {c.customerId, orgId});
+        auto u = run(QStringLiteral("UPDATE organizations SET stripe_customer_id = ? "
+                                    "WHERE id = ?::uuid AND stripe_customer_id IS NULL"),
+                     {c.customerId, orgId});
         if (!u)
             return u.error();
         wake << c.customerId;
     }
     if (!c.subscriptionId.isEmpty() && !c.localSubscriptionId.isEmpty()) {
-        auto u = execSql(db,
-                         QStringLiteral("UPDATE subscriptions SET stripe_subscription_id = ? "
-                                        "WHERE id = ?::uuid AND organization_id = ?::uuid "
-                                        "  AND stripe_subscription_id IS NULL "
-                                        "  AND NOT EXISTS (SELECT 1 FROM subscriptions o "
-                                        "                  WHERE o.stripe_subscription_id = ?)"),
-                         {c.subscriptionId, c.localSubscriptionId, orgId, c.subscriptionId});
+        auto u = run(QStringLiteral("UPDATE subscriptions SET stripe_subscription_id = ? "
+                                    "WHERE id = ?::uuid AND organization_id = ?::uuid "
+                                    "  AND stripe_subscription_id IS NULL "
+                                    "  AND NOT EXISTS (SELECT 1 FROM subscriptions o "
+                                    "                  WHERE o.stripe_subscription_id = ?)"),
+                     {c.subscriptionId, c.localSubscriptionId, orgId, c.subscriptionId});
         if (!u)
             return u.error();
         wake << c.subscriptionId;
@@ -644,21 +642,19 @@ Result<EventApplier::Decision> EventApplier::applyCheckout(const MappedEvent &ev
 
 Result<EventApplier::Decision> EventApplier::applyMeterError(const MappedEvent &event)
 {
-    const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     const MeterErrorReport &r = event.meterError;
     int marked = 0;
     if (!r.identifiers.isEmpty()) {
         // The worker reports a usage record with its id as the meter event's identifier and
         // keeps Stripe's answer in stripe_meter_event_id: either names it.
-        auto u = execSql(db,
-                         QStringLiteral("UPDATE usage_records SET reported_state = 'failed' "
-                                        "WHERE reported_state <> 'failed' AND "
-                                        "  (stripe_meter_event_id = ANY (?::text[]) "
-                                        "   OR id::text = ANY (?::text[]))"),
-                         {textArray(r.identifiers), textArray(r.identifiers)});
+        auto u = run(QStringLiteral("UPDATE usage_records SET reported_state = 'failed' "
+                                    "WHERE reported_state <> 'failed' AND "
+                                    "  (stripe_meter_event_id = ANY (?::text[]) "
+                                    "   OR id::text = ANY (?::text[]))"),
+                     {textArray(r.identifiers), textArray(r.identifiers)});
         if (!u)
             return u.error();
-        marked = u.value().numRowsAffected();
+        marked = u.value()->numRowsAffected();
     }
     const QString note =
         tr("Stripe could not accept %n meter event(s) of meter %1: %2",
@@ -672,7 +668,6 @@ Result<EventApplier::Decision> EventApplier::applyMeterError(const MappedEvent &
 
 Status EventApplier::record(const QString &eventId, int attempts, const Decision &d)
 {
-    const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     EventOutcome outcome = d.outcome;
     QString message = d.message;
     QVariant retryAt(QMetaType::fromType<QString>());
@@ -690,8 +685,7 @@ Status EventApplier::record(const QString &eventId, int attempts, const Decision
             retryAt = QDateTime::currentDateTimeUtc().addSecs(delay).toString(Qt::ISODateWithMs);
         }
     }
-    auto u = execSql(
-        db,
+    auto u = run(
         QStringLiteral("UPDATE stripe_events SET status = ?, attempts = attempts + 1, "
                        "  last_error = ?, retry_at = ?::timestamptz, waiting_for = ?, "
                        "  processed_at = CASE WHEN ? IN ('processed', 'ignored') THEN now() END, "
@@ -704,11 +698,9 @@ Status EventApplier::record(const QString &eventId, int attempts, const Decision
         return u.error();
     // Events that waited for what this one brought are due now, not at their backoff.
     if (outcome == EventOutcome::Applied && !d.wake.isEmpty()) {
-        auto w =
-            execSql(db,
-                    QStringLiteral("UPDATE stripe_events SET retry_at = NULL "
-                                   "WHERE status = 'waiting' AND waiting_for = ANY (?::text[])"),
-                    {textArray(d.wake)});
+        auto w = run(QStringLiteral("UPDATE stripe_events SET retry_at = NULL "
+                                    "WHERE status = 'waiting' AND waiting_for = ANY (?::text[])"),
+                     {textArray(d.wake)});
         if (!w)
             return w.error();
     }
@@ -719,17 +711,16 @@ Status EventApplier::recordError(const QString &eventId, const Error &error)
 {
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     return inTransaction(db, [&]() -> Status {
-        auto row = execSql(db,
-                           QStringLiteral("SELECT attempts FROM stripe_events "
-                                          "WHERE id = ? AND status IN ('received', 'waiting') "
-                                          "FOR UPDATE SKIP LOCKED"),
-                           {eventId});
+        auto row = run(QStringLiteral("SELECT attempts FROM stripe_events "
+                                      "WHERE id = ? AND status IN ('received', 'waiting') "
+                                      "FOR UPDATE SKIP LOCKED"),
+                       {eventId});
         if (!row)
             return row.error();
-        if (!row.value().next())
+        if (!row.value()->next())
             return {};
-        const int attempts = row.value().value(0).toInt();
-        row.value().finish();
+        const int attempts = row.value()->value(0).toInt();
+        row.value()->finish();
         Decision d = Decision::of(EventOutcome::Waiting,
                                   tr("Could not apply the event: %1").arg(error.message));
         return record(eventId, attempts, d);

@@ -3,8 +3,12 @@
 #include "core/result.h"
 #include "stripeevents/eventmapping.h"
 
+#include <QSqlQuery>
 #include <QString>
 #include <QStringList>
+#include <QVariantList>
+
+#include <unordered_map>
 
 namespace nobill {
 
@@ -55,7 +59,11 @@ public:
     // One event, whatever its retry time (if it is received or waiting).
     Result<EventOutcome> processOne(const QString &eventId);
 
+    // Drops the prepared statements; call before the connection is closed.
+    void releaseStatements();
+
 private:
+    Result<QSqlQuery *> run(const QString &sql, const QVariantList &values = {});
     struct Decision;
     Result<Decision> decide(const MappedEvent &event);
     Result<Decision> applyCustomer(const MappedEvent &event);
@@ -71,6 +79,8 @@ private:
 
     QString m_connectionName;
     EventApplierOptions m_options;
+    // Prepared statements by SQL text, of m_connectionName.
+    std::unordered_map<QString, QSqlQuery> m_statements;
 };
 
 } // namespace nobill

@@ -51,6 +51,7 @@ public:
             m_poll->stop();
         if (m_soon)
             m_soon->stop();
+        m_applier.releaseStatements();
         closeConnection(m_connectionName);
     }
 
@@ -99,6 +100,7 @@ private:
         if (!stats) {
             report(stats.error().message);
             // A broken connection is opened again on the next drain.
+            m_applier.releaseStatements();
             closeConnection(m_connectionName);
             return;
         }

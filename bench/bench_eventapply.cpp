@@ -1,0 +1,156 @@
+// nobill-bench-eventapply: how fast the event processor applies Stripe events.
+//
+// Builds a throwaway cluster with 1,000 organizations (each linked to a Stripe customer) and
+// one plan, then stores N Stripe-shaped events in the inbox (default 50,000; first argument):
+// per organization, a subscription created and then updated again and again (status,
+// quantity), and its invoice going through created, finalized, payment_failed and paid,
+// spread over time, delivered in a shuffled order. Then EventApplier, on a nobill_service
+// login as `nobillctl serve` runs it, drains the inbox: one transaction per event with its
+// state change, its status and the audit rows. Prints events/s applied, and how many were
+// applied and how many were stale. Not a test: it asserts nothing and ctest skips it.
+
+#include "testcluster.h"
+#include "testoperators.h"
+
+#include "stripeevents/eventapplier.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+
+#include <cstdio>
+
+using namespace nobill;
+
+namespace {
+constexpr int Organizations = 1000;
+
+bool run(QSqlQuery &q, const QString &sql)
+{
+    if (q.exec(sql))
+        return true;
+    std::fprintf(stderr, "%s\n", qPrintable(q.lastError().text()));
+    return false;
+}
+
+bool seed(const test::TestDatabase &db, int events)
+{
+    QSqlQuery q(QSqlDatabase::database(db.connectionName()));
+    const int perOrg = qMax(2, events / Organizations);
+    const int subscriptionEvents = perOrg / 2;
+    // Subscription events k = 0 .. subscriptionEvents-1, invoice events the rest; each
+    // object's events one minute apart, objects a second apart; received in random order.
+    return run(q, QStringLiteral("INSERT INTO organizations (id, name, slug, billing_email, "
+                                 "currency, stripe_customer_id) "
+                                 "SELECT ('00000000-0000-0000-0000-' || lpad(g::text, 12, "
+                                 "'0'))::uuid, 'Org ' || g, 'org-' || g, 'b' || g || "
+                                 "'@example.com', 'EUR', 'cus_' || g "
+                                 "FROM generate_series(1, %1) g")
+                      .arg(Organizations)) &&
+           run(q, QStringLiteral("INSERT INTO products (name, stripe_product_id) VALUES ('API', "
+                                 "'prod_api')")) &&
+           run(q, QStringLiteral("INSERT INTO plans (product_id, name, amount, currency, "
+                                 "stripe_price_id) SELECT id, 'Team', 1500, 'EUR', 'price_team' "
+                                 "FROM products")) &&
+           run(q,
+               QStringLiteral(
+                   "INSERT INTO stripe_events (id, type, stripe_created, object_id, payload, "
+                   "  received_at) "
+                   "SELECT e.id, e.type, to_timestamp(e.created), e.object_id, "
+                   "  jsonb_build_object('id', e.id, 'object', 'event', 'type', e.type, "
+                   "    'created', e.created, 'api_version', '2025-03-31.basil', "
+                   "    'data', jsonb_build_object('object', e.object)), "
+                   "  now() - random() * interval '1 hour' "
+                   "FROM (SELECT 'evt_b' || o || 'x' || k AS id, "
+                   "        1750000000 + k * 60 + o AS created, "
+                   "        CASE WHEN k < %2 THEN 'sub_' || o ELSE 'in_' || o END AS object_id, "
+                   "        CASE WHEN k = 0 THEN 'customer.subscription.created' "
+                   "             WHEN k < %2 THEN 'customer.subscription.updated' "
+                   "             ELSE (ARRAY['invoice.created', 'invoice.finalized', "
+                   "                   'invoice.payment_failed', 'invoice.paid'])[1 + least(3, "
+                   "                   (k - %2) * 4 / greatest(1, %1 - %2))] END AS type, "
+                   "        CASE WHEN k < %2 THEN jsonb_build_object('id', 'sub_' || o, "
+                   "          'object', 'subscription', 'customer', 'cus_' || o, "
+                   "          'status', (ARRAY['active', 'past_due', 'active', 'trialing'])[1 + k "
+                   "% 4], "
+                   "          'collection_method', 'charge_automatically', "
+                   "          'cancel_at_period_end', false, "
+                   "          'items', jsonb_build_object('data', jsonb_build_array("
+                   "            jsonb_build_object('quantity', 1 + k, "
+                   "              'current_period_start', 1750000000, "
+                   "              'current_period_end', 1752592000, "
+                   "              'price', jsonb_build_object('id', 'price_team'))))) "
+                   "        ELSE jsonb_build_object('id', 'in_' || o, 'object', 'invoice', "
+                   "          'customer', 'cus_' || o, 'subscription', 'sub_' || o, "
+                   "          'status', (ARRAY['draft', 'open', 'open', 'paid'])[1 + least(3, "
+                   "            (k - %2) * 4 / greatest(1, %1 - %2))], "
+                   "          'currency', 'eur', 'subtotal', 1500, 'tax', 0, 'total', 1500, "
+                   "          'amount_due', 1500, 'amount_paid', 0, 'amount_remaining', 1500, "
+                   "          'created', 1750000000) END AS object "
+                   "      FROM generate_series(1, %3) o, generate_series(0, %1 - 1) k) e")
+                   .arg(perOrg)
+                   .arg(subscriptionEvents)
+                   .arg(Organizations)) &&
+           run(q, QStringLiteral("ANALYZE"));
+}
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    const int events = argc > 1 ? qMax(Organizations * 2, QByteArray(argv[1]).toInt()) : 50000;
+
+    test::TestDatabase db;
+    if (!db.isValid()) {
+        std::fprintf(stderr, "no database: %s\n", qPrintable(db.error()));
+        return 1;
+    }
+    if (!seed(db, events))
+        return 1;
+    auto login = test::createServiceLogin(db, QStringLiteral("bench"));
+    if (!login) {
+        std::fprintf(stderr, "%s\n", qPrintable(login.error().message));
+        return 1;
+    }
+    test::ScopedConnection service(login.value());
+    if (!service.isOpen()) {
+        std::fprintf(stderr, "%s\n", qPrintable(service.error()));
+        return 1;
+    }
+    QSqlQuery count(QSqlDatabase::database(db.connectionName()));
+    count.exec(QStringLiteral("SELECT count(*) FROM stripe_events"));
+    count.next();
+    const qint64 stored = count.value(0).toLongLong();
+    std::printf("events in the inbox: %lld (%d organizations)\n", static_cast<long long>(stored),
+                Organizations);
+
+    EventApplier applier(service.name());
+    DrainStats total;
+    QElapsedTimer timer;
+    timer.start();
+    for (;;) {
+        auto stats = applier.processDue(500);
+        if (!stats) {
+            std::fprintf(stderr, "%s\n", qPrintable(stats.error().message));
+            return 1;
+        }
+        if (stats->total() == 0)
+            break;
+        total.applied += stats->applied;
+        total.stale += stats->stale;
+        total.ignored += stats->ignored;
+        total.waiting += stats->waiting;
+        total.failed += stats->failed;
+    }
+    const double seconds = static_cast<double>(timer.nsecsElapsed()) / 1e9;
+    std::printf("drained in %.2f s: %.0f events/s (applied %d, stale %d, ignored %d, waiting "
+                "%d, failed %d)\n",
+                seconds, static_cast<double>(stored) / seconds, total.applied, total.stale,
+                total.ignored, total.waiting, total.failed);
+    count.exec(QStringLiteral("SELECT count(*) FROM audit_log WHERE source = 'webhook'"));
+    count.next();
+    std::printf("audit rows from the webhook: %lld\n", count.value(0).toLongLong());
+    return 0;
+}
