@@ -13,6 +13,8 @@ NOBILL_PACKAGES=(
   qtkeychain-qt6-dev libsecret-1-0 gnome-keyring dbus dbus-x11
   libssl-dev libpq-dev postgresql postgresql-contrib
   xvfb xauth fonts-dejavu-core
+  # scripts/fuzz: libFuzzer comes with clang's runtime libraries
+  clang libclang-rt-14-dev
 )
 
 nobill_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
