@@ -1119,6 +1119,8 @@ struct FakeStripeServer::Private
         }
         if (resource == QLatin1String("invoices"))
             return invoices(request, s, p);
+        if (resource == QLatin1String("invoiceitems") && n == 2 && m == "POST")
+            return createInvoiceItem(p);
         if (resource == QLatin1String("checkout") && s.value(2) == QLatin1String("sessions"))
             return checkoutSessions(request, s, p);
         if (resource == QLatin1String("events"))
@@ -2355,6 +2357,66 @@ struct FakeStripeServer::Private
             return jsonResponse(invoice);
         }
         return unknownRoute(request);
+    }
+
+    // A one-off line on a draft invoice (POST /v1/invoiceitems with invoice=in_...).
+    Response createInvoiceItem(const Params &p)
+    {
+        RETURN_IF(p.allowOnly({QStringLiteral("customer"), QStringLiteral("invoice"),
+                               QStringLiteral("amount"), QStringLiteral("currency"),
+                               QStringLiteral("description"), QStringLiteral("price"),
+                               QStringLiteral("quantity"), QStringLiteral("metadata")}));
+        RETURN_IF(p.require({QStringLiteral("customer"), QStringLiteral("invoice")}));
+        QJsonObject invoice = live(p.str(QStringLiteral("invoice")), QStringLiteral("invoice"));
+        if (invoice.isEmpty())
+            return missing(QStringLiteral("invoice"), p.str(QStringLiteral("invoice")),
+                           QStringLiteral("invoice"));
+        if (invoice.value(QStringLiteral("status")).toString() != QLatin1String("draft"))
+            return invalid(QStringLiteral("Invoice items can only be added to draft invoices."),
+                           QStringLiteral("invoice"));
+        qint64 quantity = 1;
+        if (p.has(QStringLiteral("quantity")))
+            RETURN_IF(p.integer(QStringLiteral("quantity"), &quantity));
+        QJsonObject item{{QStringLiteral("id"), newId(QStringLiteral("ii"))},
+                         {QStringLiteral("quantity"), quantity},
+                         {QStringLiteral("subscription"), nullValue()}};
+        qint64 amount = 0;
+        if (p.has(QStringLiteral("price"))) {
+            const QJsonObject price = live(p.str(QStringLiteral("price")), QStringLiteral("price"));
+            if (price.isEmpty())
+                return missing(QStringLiteral("price"), p.str(QStringLiteral("price")),
+                               QStringLiteral("price"));
+            item.insert(QStringLiteral("price"), price);
+            amount = price.value(QStringLiteral("unit_amount")).toInteger() * quantity;
+        } else {
+            RETURN_IF(p.require({QStringLiteral("amount")}));
+            RETURN_IF(p.integer(QStringLiteral("amount"), &amount));
+        }
+        QJsonObject lines = invoice.value(QStringLiteral("lines")).toObject();
+        QJsonArray data = lines.value(QStringLiteral("data")).toArray();
+        data.append(
+            invoiceLine(item, amount, false, p.str(QStringLiteral("description")), now(), now()));
+        qint64 total = 0;
+        for (const QJsonValue &line : std::as_const(data))
+            total += line.toObject().value(QStringLiteral("amount")).toInteger();
+        lines.insert(QStringLiteral("data"), data);
+        lines.insert(QStringLiteral("total_count"), data.size());
+        invoice.insert(QStringLiteral("lines"), lines);
+        invoice.insert(QStringLiteral("subtotal"), total);
+        invoice.insert(QStringLiteral("total"), total);
+        invoice.insert(QStringLiteral("amount_due"), std::max<qint64>(0, total));
+        invoice.insert(QStringLiteral("amount_remaining"), std::max<qint64>(0, total));
+        store(invoice, QStringLiteral("invoice"));
+        ++created[QStringLiteral("invoiceitem")];
+        return jsonResponse(
+            QJsonObject{{QStringLiteral("id"), item.value(QStringLiteral("id"))},
+                        {QStringLiteral("object"), QStringLiteral("invoiceitem")},
+                        {QStringLiteral("amount"), amount},
+                        {QStringLiteral("currency"), invoice.value(QStringLiteral("currency"))},
+                        {QStringLiteral("customer"), p.str(QStringLiteral("customer"))},
+                        {QStringLiteral("invoice"), invoice.value(QStringLiteral("id"))},
+                        {QStringLiteral("description"), p.str(QStringLiteral("description"))},
+                        {QStringLiteral("quantity"), quantity}});
     }
 
     // The invoice a plan change would produce now: prorations only (the fraction of the
