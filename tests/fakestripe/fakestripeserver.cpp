@@ -2605,7 +2605,9 @@ struct FakeStripeServer::Private
                 {QStringLiteral("metadata"), p.metadata({})},
                 // Not part of Stripe's object (line items are a separate list there); the
                 // fake keeps them to complete the session.
-                {QStringLiteral("x_fake_line_items"), storedLines}};
+                {QStringLiteral("x_fake_line_items"), storedLines},
+                {QStringLiteral("x_fake_subscription_data"),
+                 QJsonObject::fromVariantMap(p.map(QStringLiteral("subscription_data")))}};
             store(session, type);
             return jsonResponse(session);
         }
@@ -2667,8 +2669,12 @@ struct FakeStripeServer::Private
             const QJsonArray lines = session.value(QStringLiteral("x_fake_line_items")).toArray();
             for (const QJsonValue &line : lines)
                 items.append(line.toObject().toVariantMap());
-            const Response made = createSubscription(Params(QVariantMap{
-                {QStringLiteral("customer"), customer}, {QStringLiteral("items"), items}}));
+            // subscription_data (metadata, trial_period_days) becomes the subscription's.
+            QVariantMap params =
+                session.value(QStringLiteral("x_fake_subscription_data")).toObject().toVariantMap();
+            params.insert(QStringLiteral("customer"), customer);
+            params.insert(QStringLiteral("items"), items);
+            const Response made = createSubscription(Params(params));
             if (made.status == 200)
                 session.insert(
                     QStringLiteral("subscription"),

@@ -434,13 +434,17 @@ void TestFakeStripe::eventsListFiltersAndPages()
 void TestFakeStripe::checkoutSessionCompletes()
 {
     const QString price = makeRecurringPrice(2500);
-    const StripeReply session =
-        post(QStringLiteral("/v1/checkout/sessions"),
-             {{QStringLiteral("mode"), QStringLiteral("subscription")},
-              {QStringLiteral("success_url"), QStringLiteral("https://example.com/ok")},
-              {QStringLiteral("line_items"),
-               QVariantList{QVariantMap{{QStringLiteral("price"), price},
-                                        {QStringLiteral("quantity"), 1}}}}});
+    const StripeReply session = post(
+        QStringLiteral("/v1/checkout/sessions"),
+        {{QStringLiteral("mode"), QStringLiteral("subscription")},
+         {QStringLiteral("success_url"), QStringLiteral("https://example.com/ok")},
+         {QStringLiteral("subscription_data"),
+          QVariantMap{
+              {QStringLiteral("metadata"),
+               QVariantMap{{QStringLiteral("nobill_subscription_id"), QStringLiteral("s-1")}}}}},
+         {QStringLiteral("line_items"),
+          QVariantList{
+              QVariantMap{{QStringLiteral("price"), price}, {QStringLiteral("quantity"), 1}}}}});
     QVERIFY2(session.ok, qPrintable(session.error.sentence()));
     QVERIFY(idOf(session).startsWith(QLatin1String("cs_")));
     QVERIFY(session.object.value(QLatin1String("url"))
@@ -450,6 +454,12 @@ void TestFakeStripe::checkoutSessionCompletes()
     QCOMPARE(completed.value(QLatin1String("status")).toString(), QStringLiteral("complete"));
     const QString sub = completed.value(QLatin1String("subscription")).toString();
     QVERIFY(sub.startsWith(QLatin1String("sub_")));
+    QCOMPARE(m_fake->object(sub)
+                 .value(QLatin1String("metadata"))
+                 .toObject()
+                 .value(QLatin1String("nobill_subscription_id"))
+                 .toString(),
+             QStringLiteral("s-1"));
     QCOMPARE(m_fake->events().last().value(QLatin1String("type")).toString(),
              QStringLiteral("checkout.session.completed"));
 }
