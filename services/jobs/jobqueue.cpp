@@ -62,6 +62,29 @@ JobQueue::JobQueue(QString connectionName, QString workerName, BackoffPolicy bac
     , m_backoff(backoff)
 {}
 
+Status JobQueue::checkAccess()
+{
+    const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    auto q = execSql(db, QStringLiteral("SELECT to_regprocedure('nobill_claim_jobs(text, integer, "
+                                        "integer)') IS NOT NULL"));
+    if (!q)
+        return q.error();
+    if (!q.value().next() || !q.value().value(0).toBool())
+        return makeError(ErrorKind::SchemaMissing,
+                         tr("This database does not have the job queue yet. Run \"nobillctl "
+                            "migrate\" against it first."));
+    auto allowed = execSql(db, QStringLiteral("SELECT has_function_privilege('nobill_claim_jobs("
+                                              "text, integer, integer)', 'EXECUTE')"));
+    if (!allowed)
+        return allowed.error();
+    if (!allowed.value().next() || !allowed.value().value(0).toBool())
+        return makeError(ErrorKind::PermissionDenied,
+                         tr("The login %1 may not run the job queue. Use the service login "
+                            "(a member of nobill_service) made by \"nobillctl setup\".")
+                             .arg(db.userName()));
+    return {};
+}
+
 Result<QList<ClaimedJob>> JobQueue::claim(int limit, int leaseSeconds)
 {
     const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);

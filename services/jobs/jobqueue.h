@@ -54,6 +54,10 @@ public:
 
     const QString &workerName() const { return m_workerName; }
 
+    // Whether this login may run the queue here (migration 10 applied, nobill_service
+    // membership): a sentence saying what to do when not.
+    Status checkAccess();
+
     Result<QList<ClaimedJob>> claim(int limit, int leaseSeconds);
     // The ids among `ids` still held by this worker (their leases renewed).
     Result<QStringList> extendLeases(const QStringList &ids, int leaseSeconds);
