@@ -240,4 +240,28 @@
         </translation>
     </message>
 </context>
+<context>
+    <name>nobill::StripeClient</name>
+    <message numerus="yes">
+        <source>Stripe did not answer within %n second(s)</source>
+        <translation>
+            <numerusform>Stripe did not answer within %n second</numerusform>
+            <numerusform>Stripe did not answer within %n seconds</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>JSON that was cut off after %n byte(s)</source>
+        <translation>
+            <numerusform>JSON that was cut off after %n byte</numerusform>
+            <numerusform>JSON that was cut off after %n bytes</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>The list from Stripe is longer than %n page(s); stopped there</source>
+        <translation>
+            <numerusform>The list from Stripe is longer than %n page; stopped there</numerusform>
+            <numerusform>The list from Stripe is longer than %n pages; stopped there</numerusform>
+        </translation>
+    </message>
+</context>
 </TS>

@@ -216,7 +216,7 @@ QString describeUnreadableBody(const QByteArray &body, const QString &contentTyp
         parseError.error == QJsonParseError::UnterminatedArray ||
         parseError.error == QJsonParseError::UnterminatedString ||
         parseError.error == QJsonParseError::IllegalEscapeSequence) {
-        return tr("JSON that was cut off after %n bytes", static_cast<int>(body.size()));
+        return tr("JSON that was cut off after %n byte(s)", static_cast<int>(body.size()));
     }
     return tr("text that is not valid JSON (%1 at byte %2)")
         .arg(parseError.errorString())
@@ -511,16 +511,31 @@ void StripeClient::send(std::shared_ptr<Call> call)
     else
         reply = m_network->get(request);
 
+    // The attempt's clock starts when Qt opens a connection or writes the request, not when
+    // the request joins Qt's queue (six connections per host): a burst of calls must not
+    // time out while waiting their turn. A request that never leaves the queue is bounded
+    // too, more loosely.
     auto *timer = new QTimer(reply);
     timer->setSingleShot(true);
     connect(timer, &QTimer::timeout, reply, [reply] {
         reply->setProperty("nobillTimedOut", true);
         reply->abort();
     });
-    timer->start(std::max(1, m_options.timeoutMs));
+    const int timeout = std::max(1, m_options.timeoutMs);
+    timer->start(timeout * 4);
+    auto startClock = [timer, timeout] {
+        if (!timer->property("nobillStarted").toBool()) {
+            timer->setProperty("nobillStarted", true);
+            timer->start(timeout);
+        }
+    };
+    connect(reply, &QNetworkReply::socketStartedConnecting, timer, startClock);
+    connect(reply, &QNetworkReply::requestSent, timer, startClock);
     connect(reply, &QNetworkReply::downloadProgress, reply, [reply](qint64 received, qint64) {
-        if (received > MaxReplyBytes)
+        if (received > MaxReplyBytes) {
+            reply->setProperty("nobillTooLarge", true);
             reply->abort();
+        }
     });
     connect(reply, &QNetworkReply::finished, this,
             [this, call, reply] { handleReply(call, reply); });
@@ -551,12 +566,25 @@ void StripeClient::handleReply(const std::shared_ptr<Call> &call, QNetworkReply 
     const bool serverSaysRetry = shouldRetryHeader == "true";
     const bool serverSaysNoRetry = shouldRetryHeader == "false";
 
+    if (reply->property("nobillTooLarge").toBool()) {
+        result.httpStatus = status;
+        result.error.type = StripeErrorType::Malformed;
+        result.error.httpStatus = status;
+        result.error.requestId = result.requestId;
+        result.error.message =
+            tr("Stripe's reply was larger than any Stripe reply (over 16 MB); it was not read");
+        qCWarning(lcStripe).noquote() << call->method << call->path << result.error.message;
+        call->done(result);
+        return;
+    }
+
     // No complete reply: refused, reset, timed out, or cut off mid-body.
     if (status == 0 || isNetworkLevel(networkError) || timedOut) {
         if (call->retries < m_options.maxRetries) {
             ++call->retries;
-            qCInfo(lcStripe) << call->method << call->path << "no complete reply"
-                             << (timedOut ? "(timed out)" : "") << "- retry" << call->retries;
+            qCInfo(lcStripe).noquote()
+                << call->method << call->path << "no complete reply"
+                << (timedOut ? "(timed out)" : "") << "- retry" << call->retries;
             retryLater(call, backoffMs(call->retries));
             return;
         }
@@ -571,8 +599,8 @@ void StripeClient::handleReply(const std::shared_ptr<Call> &call, QNetworkReply 
                 tr("Stripe could not be reached: %1").arg(networkReason(networkError));
         }
         result.error.message = redacted(result.error.message);
-        qCWarning(lcStripe) << call->method << call->path << "failed after" << call->attempts
-                            << "attempt(s):" << result.error.message;
+        qCWarning(lcStripe).noquote() << call->method << call->path << "failed after"
+                                      << call->attempts << "attempt(s):" << result.error.message;
         call->done(result);
         return;
     }
@@ -600,7 +628,7 @@ void StripeClient::handleReply(const std::shared_ptr<Call> &call, QNetworkReply 
             redacted(tr("Stripe's reply could not be read (HTTP %1): %2")
                          .arg(status)
                          .arg(describeUnreadableBody(body, contentType, parseError)));
-        qCWarning(lcStripe) << call->method << call->path << result.error.message;
+        qCWarning(lcStripe).noquote() << call->method << call->path << result.error.message;
         call->done(result);
         return;
     }
@@ -618,16 +646,16 @@ void StripeClient::handleReply(const std::shared_ptr<Call> &call, QNetworkReply 
                                       ? static_cast<int>(std::min(
                                             seconds * 1000.0, double(m_options.maxRetryAfterMs)))
                                       : rateLimitBackoffMs(call->rateLimitRetries);
-                qCInfo(lcStripe) << call->method << call->path << "rate limited - waiting" << delay
-                                 << "ms";
+                qCInfo(lcStripe).noquote()
+                    << call->method << call->path << "rate limited - waiting" << delay << "ms";
                 retryLater(call, delay);
                 return;
             }
         } else if ((serverSaysRetry || status == 409 || status >= 500) &&
                    call->retries < m_options.maxRetries) {
             ++call->retries;
-            qCInfo(lcStripe) << call->method << call->path << "HTTP" << status << "- retry"
-                             << call->retries;
+            qCInfo(lcStripe).noquote()
+                << call->method << call->path << "HTTP" << status << "- retry" << call->retries;
             retryLater(call, backoffMs(call->retries));
             return;
         }
@@ -659,8 +687,9 @@ void StripeClient::handleReply(const std::shared_ptr<Call> &call, QNetworkReply 
             message = tr("HTTP %1 without a message").arg(status);
         error.message = redacted(message);
     }
-    qCWarning(lcStripe) << call->method << call->path << "HTTP" << status << error.code << "request"
-                        << error.requestId << "after" << call->attempts << "attempt(s)";
+    qCWarning(lcStripe).noquote() << call->method << call->path << "HTTP" << status << error.code
+                                  << "request" << error.requestId << "after" << call->attempts
+                                  << "attempt(s)";
     call->done(result);
 }
 
