@@ -10,7 +10,11 @@
 // before its 200), latency percentiles, and how the inbox grouped the commits. Finally it
 // checks that the inbox holds exactly the acknowledged events.
 //
-//   nobill-bench-webhooks [seconds] [connections] [nosync]
+//   nobill-bench-webhooks [seconds] [connections] [writers] [nosync]
+//
+// Before the run it times single-row durable commits: with every request waiting for a
+// flush, C connections can never be acknowledged faster than C / (flush time) (Little's law),
+// whatever the listener does. The bench prints that ceiling beside the result.
 //
 // Not a test: it asserts nothing and ctest skips it.
 
@@ -186,7 +190,8 @@ int main(int argc, char **argv)
     const int connections = args.size() > 2 ? qBound(1, args.at(2).toInt(), 256) : 16;
     // For comparison only: the listener's own cost without waiting for the disk. Not durable,
     // so not what the listener is for.
-    const bool noSync = args.size() > 3 && args.at(3) == QLatin1String("nosync");
+    const int writers = args.size() > 3 ? qBound(1, args.at(3).toInt(), 8) : 2;
+    const bool noSync = args.size() > 4 && args.at(4) == QLatin1String("nosync");
 
     // Under /tmp/nobill-test-* so scripts/test cleans up after a crash.
     QTemporaryDir dir(QStringLiteral("/tmp/nobill-test-bench-XXXXXX"));
@@ -234,6 +239,25 @@ int main(int argc, char **argv)
     options.database.user = QStringLiteral("bench_hook");
     options.secrets = {Secret};
     options.maxConnections = connections + 16;
+    options.inboxWriters = writers;
+
+    // What one durable commit costs on this disk, as the service login sees it.
+    double flushMs = 0;
+    {
+        const QString probe = QStringLiteral("bench-flush");
+        if (Status opened = openConnection(options.database, probe); !opened)
+            return 1;
+        if (!exec(owner, QStringLiteral("CREATE TABLE bench_flush (n int); GRANT INSERT ON "
+                                        "bench_flush TO bench_hook")))
+            return 1;
+        QElapsedTimer flush;
+        flush.start();
+        constexpr int Commits = 100;
+        for (int i = 0; i < Commits; ++i)
+            exec(probe, QStringLiteral("INSERT INTO bench_flush VALUES (%1)").arg(i));
+        flushMs = double(flush.nsecsElapsed()) / 1e6 / Commits;
+        closeConnection(probe);
+    }
 
     QThread listenerThread;
     listenerThread.setObjectName(QStringLiteral("listener"));
@@ -251,10 +275,13 @@ int main(int argc, char **argv)
     QMetaObject::invokeMethod(
         listener, [&] { port = listener->port(); }, Qt::BlockingQueuedConnection);
 
-    std::printf("nobill-bench-webhooks: %d connections, %d s measured after 1 s warm-up, "
-                "fsync=%s synchronous_commit=%s, %d cores\n",
-                connections, seconds, qPrintable(fsync), qPrintable(synchronousCommit),
+    std::printf("nobill-bench-webhooks: %d connections, %d inbox writers, %d s measured after "
+                "1 s warm-up, fsync=%s synchronous_commit=%s, %d cores\n",
+                connections, writers, seconds, qPrintable(fsync), qPrintable(synchronousCommit),
                 QThread::idealThreadCount());
+    std::printf("one durable single-row commit: %.2f ms, so at most %.0f events/s at %d "
+                "connections if each waits for one flush\n",
+                flushMs, double(connections) / flushMs * 1000.0, connections);
     std::fflush(stdout);
 
     QElapsedTimer clock;

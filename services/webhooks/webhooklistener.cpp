@@ -186,6 +186,7 @@ Status WebhookListener::start()
         m_options.database, this,
         [this](const QList<InboxReply> &replies) { onInboxReplies(replies); }, &m_metrics);
     m_inbox->setMaxBatch(m_options.maxBatch);
+    m_inbox->setWriters(m_options.inboxWriters);
     m_inbox->start();
     qCInfo(lcListener) << "listening on" << m_server->serverAddress().toString()
                        << m_server->serverPort() << (tls ? "(https)" : "(http)");

@@ -59,6 +59,9 @@ struct WebhookListenerOptions
     // A login that is a member of nobill_service.
     ConnectionSettings database;
     int maxBatch = 1000;
+    // Inbox connections committing in parallel: while one batch waits for its disk flush the
+    // next is already on its way. Each is one PostgreSQL session of the service login.
+    int inboxWriters = 2;
     // Seconds since the epoch; replaceable for tests.
     std::function<qint64()> clock;
 };

@@ -11,9 +11,13 @@
 #include <QDeadlineTimer>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcess>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QSslSocket>
+#include <QStandardPaths>
 #include <QTcpSocket>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <memory>
@@ -69,9 +73,15 @@ struct Response
 class Client
 {
 public:
-    explicit Client(quint16 port)
+    explicit Client(quint16 port, bool tls = false)
     {
-        m_socket.connectToHost(QHostAddress(QHostAddress::LocalHost), port);
+        if (tls) {
+            // The test's own self-signed certificate: nothing to verify it against.
+            m_socket.setPeerVerifyMode(QSslSocket::VerifyNone);
+            m_socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
+        } else {
+            m_socket.connectToHost(QHostAddress(QHostAddress::LocalHost), port);
+        }
         QObject::connect(&m_socket, &QTcpSocket::readyRead,
                          [this] { m_received += m_socket.readAll(); });
     }
@@ -107,8 +117,6 @@ public:
         return m_socket.state() == QAbstractSocket::UnconnectedState;
     }
 
-    QTcpSocket &socket() { return m_socket; }
-
 private:
     std::optional<Response> take()
     {
@@ -131,7 +139,7 @@ private:
         return r;
     }
 
-    QTcpSocket m_socket;
+    QSslSocket m_socket; // plain TCP unless connected encrypted
     QByteArray m_received;
 };
 
@@ -201,6 +209,53 @@ private slots:
         QVERIFY(listener);
         QCOMPARE(listener->address(), QHostAddress(QHostAddress::LocalHost));
         QVERIFY(listener->port() != 0);
+    }
+
+    void https()
+    {
+        const QString openssl = QStandardPaths::findExecutable(QStringLiteral("openssl"));
+        if (openssl.isEmpty())
+            QSKIP("the openssl command is needed to make a test certificate");
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString certificate = dir.filePath(QStringLiteral("cert.pem"));
+        const QString key = dir.filePath(QStringLiteral("key.pem"));
+        QProcess make;
+        make.start(openssl,
+                   {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
+                    QStringLiteral("rsa:2048"), QStringLiteral("-nodes"), QStringLiteral("-keyout"),
+                    key, QStringLiteral("-out"), certificate, QStringLiteral("-days"),
+                    QStringLiteral("1"), QStringLiteral("-subj"), QStringLiteral("/CN=127.0.0.1")});
+        QVERIFY(make.waitForFinished(WaitMs));
+        QCOMPARE(make.exitCode(), 0);
+
+        TestDatabase db;
+        NOBILL_REQUIRE_DB(db);
+        {
+            // A missing key is refused with a sentence naming the file.
+            WebhookListenerOptions broken;
+            broken.secrets = {Secret};
+            broken.certificateFile = certificate;
+            broken.privateKeyFile = dir.filePath(QStringLiteral("missing.pem"));
+            WebhookListener listener(broken);
+            const Status started = listener.start();
+            QVERIFY(!started);
+            QVERIFY(started.error().message.contains(QLatin1String("missing.pem")));
+        }
+        WebhookListenerOptions options;
+        options.certificateFile = certificate;
+        options.privateKeyFile = key;
+        auto listener = makeListener(db, options);
+        QVERIFY(listener);
+        Client client(listener->port(), true);
+        const Response r = client.exchange(signedPost(eventBody(QStringLiteral("evt_tls"))));
+        QCOMPARE(r.status, 200);
+        QCOMPARE(countEvents(db, QStringLiteral("id = 'evt_tls'")), 1);
+        // Plain HTTP to the HTTPS port gets no answer, only a closed connection.
+        Client plain(listener->port());
+        plain.send(signedPost(eventBody(QStringLiteral("evt_plain"))));
+        QVERIFY(plain.waitClosed());
+        QCOMPARE(countEvents(db), 1);
     }
 
     void validEventStoredOnce()
