@@ -186,4 +186,23 @@ Result<WebhookEvent> WebhookEventService::get(const QString &id) const
     return e;
 }
 
+Result<WebhookEvent> WebhookEventService::reprocess(const QString &id)
+{
+    // Asked first, so that the refusal is a sentence; the function refuses anyway.
+    auto admin = isPlatformAdmin(m_connectionName);
+    if (!admin)
+        return admin.error();
+    if (!admin.value()) {
+        return makeError(ErrorKind::PermissionDenied,
+                         tr("Only platform administrators can reprocess Stripe events "
+                            "(permission \"webhooks.manage\"). Ask one to do it for you."));
+    }
+    const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    // One statement: the function locks the event, checks its state and queues it again.
+    if (auto done = execSql(db, QStringLiteral("SELECT nobill_reprocess_stripe_event(?)"), {id});
+        !done)
+        return done.error();
+    return get(id);
+}
+
 } // namespace nobill

@@ -10,7 +10,8 @@ namespace nobill {
 // The webhook inbox, read. Synchronous: call it on a thread that owns the named connection.
 // Row-level security shows the events of organizations where the login holds
 // "webhooks.read", and events of no organization to platform administrators only.
-// Reprocessing an event comes with the webhook listener (a later issue).
+// Reprocessing puts an event back in the processor's queue (platform administrators:
+// webhooks.manage); the office server applies it again, still in per-object order.
 class WebhookEventService
 {
 public:
@@ -26,6 +27,10 @@ public:
     Result<QHash<QString, int>> statusCounts(const WebhookEventQuery &query) const;
     // The event with its payload. NotFound for one this login cannot see.
     Result<WebhookEvent> get(const QString &id) const;
+    // Queues the event to be applied again (nobill_reprocess_stripe_event, migration 15) and
+    // returns it as it is now. PermissionDenied with a sentence for others than platform
+    // administrators; the database's sentence for an event already queued.
+    Result<WebhookEvent> reprocess(const QString &id);
 
 private:
     QString m_connectionName;

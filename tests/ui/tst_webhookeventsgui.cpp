@@ -1,5 +1,6 @@
 // The Webhook events screen offscreen: an empty inbox says why; events filtered by status
-// and type prefix; the payload pretty-printed; another organization's events stay hidden.
+// and type prefix; the payload pretty-printed; another organization's events stay hidden;
+// reprocessing an event, confirmed, for platform administrators only (webhooks.manage).
 
 #include "testcluster.h"
 #include "testoperators.h"
@@ -8,9 +9,14 @@
 #include "webhookevents/webhookeventlistmodel.h"
 #include "webhookevents/webhookeventspage.h"
 
+#include "access/sessionaccess.h"
+#include "common/messagebanner.h"
+
 #include <QComboBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
+#include <QPushButton>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -107,6 +113,87 @@ private slots:
         type->setEditText(QStringLiteral("charge."));
         QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy() && page.model()->totalCount() == 0, 10000);
         QTRY_COMPARE(page.emptyText(), QStringLiteral("No webhook event matches these filters."));
+    }
+
+    void reprocessAFailedEvent()
+    {
+        TestDatabase db;
+        NOBILL_REQUIRE_DB(db);
+        seed(db);
+        WebhookEventsPage page(db.settings()); // the owner: a platform administrator
+        page.resize(1200, 800);
+        page.show();
+        page.activate();
+        QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy() && page.model()->rowCount() == 4, 10000);
+        auto *reprocess = page.reprocessButton();
+        QVERIFY(reprocess);
+        int failed = -1;
+        for (int row = 0; row < page.model()->rowCount(); ++row) {
+            if (page.model()->eventAt(row).status == QLatin1String("failed"))
+                failed = row;
+        }
+        QVERIFY(failed >= 0);
+        page.view()->selectRow(failed);
+        QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy() && reprocess->isEnabled(), 10000);
+
+        // Declined: nothing changes.
+        reprocess->click();
+        auto *box = page.findChild<QMessageBox *>();
+        QVERIFY(box);
+        QVERIFY(box->text().contains(QLatin1String("evt_2")));
+        QVERIFY(box->informativeText().contains(QLatin1String("newer event")));
+        box->reject();
+        QTRY_VERIFY(page.findChild<QMessageBox *>() == nullptr);
+        QSqlQuery q(QSqlDatabase::database(db.connectionName()));
+        QVERIFY(q.exec(QStringLiteral("SELECT status FROM stripe_events WHERE id = 'evt_2'")) &&
+                q.next());
+        QCOMPARE(q.value(0).toString(), QStringLiteral("failed"));
+
+        // Confirmed: queued again, said so, and the button knows it is queued now.
+        reprocess->click();
+        box = page.findChild<QMessageBox *>();
+        QVERIFY(box);
+        QAbstractButton *confirm = nullptr;
+        for (QAbstractButton *b : box->buttons()) {
+            if (box->buttonRole(b) == QMessageBox::AcceptRole)
+                confirm = b;
+        }
+        QVERIFY(confirm);
+        confirm->click();
+        QTRY_VERIFY_WITH_TIMEOUT(page.banner()->text().contains(QLatin1String("queued to be "
+                                                                              "applied again")),
+                                 10000);
+        QVERIFY(q.exec(QStringLiteral("SELECT status, last_error IS NULL FROM stripe_events "
+                                      "WHERE id = 'evt_2'")) &&
+                q.next());
+        QCOMPARE(q.value(0).toString(), QStringLiteral("received"));
+        QVERIFY(q.value(1).toBool());
+        QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy(), 10000);
+        QTRY_VERIFY(!reprocess->isEnabled());
+        QVERIFY(reprocess->toolTip().contains(QLatin1String("already waiting")));
+    }
+
+    void reprocessNeedsWebhooksManage()
+    {
+        TestDatabase db;
+        NOBILL_REQUIRE_DB(db);
+        seed(db);
+        auto sam = test::createOperator(db, QStringLiteral("sam"), false,
+                                        {{OrgA, QStringLiteral("admin")}});
+        QVERIFY2(sam, qPrintable(sam ? QString() : sam.error().message));
+        WebhookEventsPage page(sam.value().settings);
+        SessionAccess access;
+        access.login = sam.value().login;
+        access.permissionsByOrganization.insert(
+            OrgA, {QStringLiteral("webhooks.read"), QStringLiteral("tenants.read")});
+        page.setAccess(access);
+        page.show();
+        page.activate();
+        QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy() && page.model()->totalCount() == 2, 10000);
+        page.view()->selectRow(0);
+        QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy(), 10000);
+        QVERIFY(!page.reprocessButton()->isEnabled());
+        QVERIFY(page.reprocessButton()->toolTip().contains(QLatin1String("webhooks.manage")));
     }
 
     void anOrganizationsOperatorSeesTheirEventsOnly()

@@ -16,6 +16,8 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
+#include <QMessageBox>
+#include <QPushButton>
 #include <QShortcut>
 #include <QSplitter>
 #include <QStackedWidget>
@@ -153,8 +155,14 @@ WebhookEventsPage::WebhookEventsPage(const ConnectionSettings &settings, QWidget
     m_form->addRow(tr("Times:"), m_fieldTimes);
     m_form->addRow(tr("Source:"), m_fieldSource);
     m_form->addRow(tr("Last error:"), m_fieldError);
+    m_reprocessButton = new QPushButton(tr("&Reprocess…"), fields);
+    m_reprocessButton->setObjectName(QStringLiteral("reprocessEventButton"));
+    auto *actions = new QHBoxLayout;
+    actions->addWidget(m_reprocessButton);
+    actions->addStretch(1);
     fieldsLayout->addWidget(m_detailTitle);
     fieldsLayout->addLayout(m_form);
+    fieldsLayout->addLayout(actions);
     fieldsLayout->addStretch(1);
     m_payload = new JsonView(detailBox);
     m_payload->setObjectName(QStringLiteral("eventPayload"));
@@ -183,6 +191,7 @@ WebhookEventsPage::WebhookEventsPage(const ConnectionSettings &settings, QWidget
 
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &WebhookEventsPage::selectionChanged);
+    connect(m_reprocessButton, &QPushButton::clicked, this, &WebhookEventsPage::reprocessSelected);
     connect(m_model, &AsyncTableModel::pageLoaded, this, [this](bool firstPage) {
         restoreSelection();
         updateCount();
@@ -232,7 +241,76 @@ bool WebhookEventsPage::isBusy() const
 
 void WebhookEventsPage::setAccess(const SessionAccess &access)
 {
+    m_access = access;
+    m_accessKnown = true;
     m_organization->setShowPlatform(access.platformAdmin);
+    updateActions();
+}
+
+void WebhookEventsPage::updateActions()
+{
+    // "webhooks.manage" is a platform permission: platform administrators hold it, nobody
+    // else. Until the access is known the database decides (and says why it refuses).
+    const bool mayManage = !m_accessKnown || m_access.platformAdmin;
+    const bool selected = !m_selectedId.isEmpty() && !m_shownStatus.isEmpty();
+    const bool queued = m_shownStatus == QLatin1String("received");
+    m_reprocessButton->setEnabled(mayManage && !m_busyAction && selected && !queued);
+    if (!mayManage)
+        m_reprocessButton->setToolTip(tr("You need the permission \"webhooks.manage\", which "
+                                         "only platform administrators hold."));
+    else if (queued)
+        m_reprocessButton->setToolTip(tr("This event is already waiting for the office "
+                                         "server's event processor."));
+    else
+        m_reprocessButton->setToolTip(tr("Apply this event again: for one that failed once "
+                                         "its cause is fixed, or to check one that was "
+                                         "ignored. An event older than what was applied since "
+                                         "changes nothing."));
+}
+
+void WebhookEventsPage::reprocessSelected()
+{
+    if (m_selectedId.isEmpty() || !m_reprocessButton->isEnabled())
+        return;
+    const QString id = m_selectedId;
+    const QString status = WebhookEventListModel::statusText(m_shownStatus).toLower();
+    auto *box = new QMessageBox(QMessageBox::Question, tr("Reprocess event"),
+                                tr("Reprocess %1?").arg(id), QMessageBox::NoButton, this);
+    box->setInformativeText(
+        tr("The event (now %1) goes back to the queue and the office server applies it "
+           "again within moments. Stripe's objects are still applied newest last: if a newer "
+           "event about the same object was applied since, this one changes nothing.")
+            .arg(status));
+    QPushButton *confirm = box->addButton(tr("Reprocess"), QMessageBox::AcceptRole);
+    QPushButton *back = box->addButton(tr("Don't reprocess"), QMessageBox::RejectRole);
+    box->setDefaultButton(back);
+    box->setEscapeButton(back);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    connect(box, &QMessageBox::finished, this, [this, box, confirm, id]() {
+        if (box->clickedButton() != confirm)
+            return;
+        m_busyAction = true;
+        updateActions();
+        m_actionWorker->run<WebhookEvent>(
+            this,
+            [id](const QString &connection) {
+                return WebhookEventService(connection).reprocess(id);
+            },
+            [this, id](Result<WebhookEvent> result) {
+                m_busyAction = false;
+                if (!result) {
+                    m_banner->showMessage(MessageBanner::Kind::Error, result.error().message);
+                } else {
+                    m_banner->showMessage(MessageBanner::Kind::Information,
+                                          tr("%1 is queued to be applied again.").arg(id));
+                    if (m_selectedId == id)
+                        showDetail(result.value());
+                }
+                m_model->reload();
+                updateActions();
+            });
+    });
+    box->open();
 }
 
 QString WebhookEventsPage::emptyText() const
@@ -285,6 +363,7 @@ void WebhookEventsPage::loadDetail(const QString &id)
 
 void WebhookEventsPage::showDetail(const WebhookEvent &e)
 {
+    m_shownStatus = e.status;
     m_detailTitle->setText(tr("%1 · %2").arg(e.type, e.id));
     m_fieldStatus->setText(WebhookEventListModel::statusText(e.status));
     m_fieldObject->setText(e.objectId.isEmpty() ? tr("none") : e.objectId);
@@ -312,6 +391,7 @@ void WebhookEventsPage::showDetail(const WebhookEvent &e)
         m_payload->setJson(e.payload);
     else if (e.id != m_selectedId || !m_detailLoading)
         m_payload->clear();
+    updateActions();
 }
 
 void WebhookEventsPage::clearDetail()
@@ -319,6 +399,8 @@ void WebhookEventsPage::clearDetail()
     ++m_detailRequest;
     m_detailLoading = false;
     m_detailTitle->setText(tr("No event selected"));
+    m_shownStatus.clear();
+    updateActions();
     for (QLabel *label : {m_fieldStatus, m_fieldObject, m_fieldOrganization, m_fieldAttempts,
                           m_fieldTimes, m_fieldSource, m_fieldError})
         label->clear();

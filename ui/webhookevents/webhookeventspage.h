@@ -10,6 +10,7 @@ class QComboBox;
 class QFormLayout;
 class QLabel;
 class QLineEdit;
+class QPushButton;
 class QStackedWidget;
 class QTableView;
 class QTimer;
@@ -25,7 +26,8 @@ struct WebhookEvent;
 
 // The Webhook events screen: Stripe's events in the inbox with how each was handled,
 // filtered by status, type and organization, and the selected event's payload. Events are
-// written by the office server's listener or poller (a later issue); this screen reads.
+// written by the office server's listener or poller and applied by its event processor;
+// platform administrators (webhooks.manage) can send one back to be applied again.
 class WebhookEventsPage final : public Page
 {
     Q_OBJECT
@@ -41,6 +43,7 @@ public:
     QTableView *view() const { return m_view; }
     MessageBanner *banner() const { return m_banner; }
     JsonView *payloadView() const { return m_payload; }
+    QPushButton *reprocessButton() const { return m_reprocessButton; }
     QString emptyText() const;
 
 private:
@@ -51,6 +54,8 @@ private:
     void restoreSelection();
     void updateCount();
     void loadStatusCounts();
+    void updateActions();
+    void reprocessSelected();
 
     std::unique_ptr<DatabaseWorker> m_listWorker;
     std::unique_ptr<DatabaseWorker> m_actionWorker;
@@ -73,6 +78,11 @@ private:
     QLabel *m_fieldSource = nullptr;
     QLabel *m_fieldError = nullptr;
     JsonView *m_payload = nullptr;
+    QPushButton *m_reprocessButton = nullptr;
+    SessionAccess m_access;
+    QString m_shownStatus; // status of the event in the detail panel
+    bool m_accessKnown = false;
+    bool m_busyAction = false;
     QTimer *m_typeDebounce = nullptr;
     QString m_selectedId;
     quint64 m_detailRequest = 0;
