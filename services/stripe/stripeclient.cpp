@@ -556,8 +556,10 @@ void StripeClient::handleReply(const std::shared_ptr<Call> &call, QNetworkReply 
     const int status = statusAttribute.isValid() ? statusAttribute.toInt() : 0;
     const QNetworkReply::NetworkError networkError = reply->error();
     const bool timedOut = reply->property("nobillTimedOut").toBool();
-    const QByteArray body =
-        reply->bytesAvailable() <= MaxReplyBytes ? reply->readAll() : QByteArray();
+    // An aborted reply (timeout, too large) is closed: reading it would only warn.
+    const QByteArray body = reply->isOpen() && reply->bytesAvailable() <= MaxReplyBytes
+                                ? reply->readAll()
+                                : QByteArray();
     result.requestId = QString::fromUtf8(reply->rawHeader(QByteArrayLiteral("Request-Id")));
     result.idempotentReplayed =
         reply->rawHeader(QByteArrayLiteral("Idempotent-Replayed")).toLower() == "true";
