@@ -7,11 +7,12 @@
 #include "database/connectionsettings.h"
 #include "database/migrator.h"
 #include "demo/democluster.h"
-#include "tenants/tenantexport.h"
+#include "export/listexport.h"
 #include "usage/usageimporter.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QHash>
 #include <QLoggingCategory>
 
 #include <cstdio>
@@ -56,6 +57,8 @@ int fail(const Error &error)
     return Failure;
 }
 
+QString exportUsage();
+
 QString usage()
 {
     return tr("Usage:\n"
@@ -71,14 +74,15 @@ QString usage()
               "  nobillctl usage import FILE --db URI  Import a usage CSV file, all or nothing "
               "(header organization,subscription,metric,quantity,occurred_at,"
               "idempotency_key).\n"
-              "  nobillctl export tenants --db URI [--output FILE] [--filter TEXT] "
-              "[--status STATUS] [--format csv]  Export a list as CSV, streamed.\n"
+              "  nobillctl export AREA --db URI [--output FILE] [--format csv] [filters]  "
+              "Export a list as CSV, streamed, in the order the screen shows it. Areas and "
+              "their filters:%2\n"
               "  nobillctl help                    Show this help.\n"
               "  nobillctl --version               Show the version.\n"
               "\n"
               "The demo directory defaults to $NOBILL_DEMO_DIR, else %1.\n"
               "A password missing from the URI is taken from PGPASSWORD or ~/.pgpass.")
-        .arg(DemoCluster::defaultRootDirectory());
+        .arg(DemoCluster::defaultRootDirectory(), exportUsage());
 }
 
 int usageError(const QString &reason)
@@ -204,30 +208,263 @@ int usageImport(const QString &file, const QString &uri)
     return Success;
 }
 
-int exportArea(const QString &area, const QString &uri, const QString &format,
-               const QString &output, const QString &filter, const QString &status)
+// The options of `export` and the areas each applies to: a filter the area's screen has.
+struct ExportFilterOption
+{
+    const char *name;
+    const char *valueName;
+    const char *help;
+    QList<ExportArea> areas;
+};
+
+const QList<ExportFilterOption> &exportFilterOptions()
+{
+    using A = ExportArea;
+    static const QList<ExportFilterOption> options{
+        {"filter",
+         "TEXT",
+         QT_TRANSLATE_NOOP("nobillctl", "Only rows matching this text."),
+         {A::Tenants, A::Members, A::Plans}},
+        {"status",
+         "STATUS",
+         QT_TRANSLATE_NOOP("nobillctl", "Only rows with this status."),
+         {A::Tenants, A::Plans, A::Subscriptions, A::Invoices, A::WebhookEvents, A::Jobs}},
+        {"organization",
+         "ID",
+         QT_TRANSLATE_NOOP("nobillctl", "Only this organization (its id; \"platform\" for rows "
+                                        "of no organization where the list offers it)."),
+         {A::Members, A::Subscriptions, A::Usage, A::Invoices, A::Audit, A::WebhookEvents,
+          A::Jobs}},
+        {"product",
+         "ID",
+         QT_TRANSLATE_NOOP("nobillctl", "Only plans of this product (its id)."),
+         {A::Plans}},
+        {"currency",
+         "CODE",
+         QT_TRANSLATE_NOOP("nobillctl", "Only plans in this currency."),
+         {A::Plans}},
+        {"usage-type",
+         "TYPE",
+         QT_TRANSLATE_NOOP("nobillctl", "Only licensed or metered plans."),
+         {A::Plans}},
+        {"plan",
+         "ID",
+         QT_TRANSLATE_NOOP("nobillctl", "Only subscriptions to this plan (its id)."),
+         {A::Subscriptions}},
+        {"renewal-within",
+         "DAYS",
+         QT_TRANSLATE_NOOP("nobillctl", "Only subscriptions renewing within this many days."),
+         {A::Subscriptions}},
+        {"subscription",
+         "ID",
+         QT_TRANSLATE_NOOP("nobillctl", "Only rows of this subscription (its id; usage also "
+                                        "takes the Stripe id)."),
+         {A::Usage, A::Invoices}},
+        {"metric",
+         "METRIC",
+         QT_TRANSLATE_NOOP("nobillctl", "Only usage of this metric."),
+         {A::Usage}},
+        {"from",
+         "TIME",
+         QT_TRANSLATE_NOOP("nobillctl", "Only rows at or after this ISO 8601 date or time."),
+         {A::Usage, A::Audit}},
+        {"to",
+         "TIME",
+         QT_TRANSLATE_NOOP("nobillctl", "Only rows before this ISO 8601 date or time."),
+         {A::Usage, A::Audit}},
+        {"actor",
+         "LOGIN",
+         QT_TRANSLATE_NOOP("nobillctl", "Only changes made by this login."),
+         {A::Audit}},
+        {"entity",
+         "TABLE",
+         QT_TRANSLATE_NOOP("nobillctl", "Only changes to this table."),
+         {A::Audit}},
+        {"action",
+         "ACTION",
+         QT_TRANSLATE_NOOP("nobillctl", "Only insert, update, delete or import rows."),
+         {A::Audit}},
+        {"type",
+         "TYPE",
+         QT_TRANSLATE_NOOP("nobillctl", "Only events of this type, or a prefix ending in \".\"."),
+         {A::WebhookEvents}},
+        {"kind",
+         "KIND",
+         QT_TRANSLATE_NOOP("nobillctl", "Only jobs of this kind, or a prefix ending in \".\"."),
+         {A::Jobs}},
+    };
+    return options;
+}
+
+QString exportOptionsOf(ExportArea area)
+{
+    QStringList names;
+    for (const ExportFilterOption &option : exportFilterOptions()) {
+        if (option.areas.contains(area))
+            names << QStringLiteral("[--%1 %2]")
+                         .arg(QLatin1String(option.name), QLatin1String(option.valueName));
+    }
+    return names.join(QLatin1Char(' '));
+}
+
+QString exportUsage()
+{
+    QString text;
+    for (const QString &name : exportAreaNames()) {
+        const ExportArea area = *exportAreaFromName(name);
+        text += QStringLiteral("\n    %1 %2").arg(name, exportOptionsOf(area));
+    }
+    return text;
+}
+
+// A date ("2026-01-31", midnight UTC) or a date and time ("2026-01-31T12:00:00Z").
+std::optional<QDateTime> parseTime(const QString &text)
+{
+    QDateTime time = QDateTime::fromString(text, Qt::ISODateWithMs);
+    if (!time.isValid()) {
+        const QDate date = QDate::fromString(text, Qt::ISODate);
+        if (!date.isValid())
+            return std::nullopt;
+        time = date.startOfDay(Qt::UTC);
+    }
+    return time;
+}
+
+using ExportOptions = QHash<QString, QString>; // option name -> value, only those given
+
+int exportArea(const QString &areaName, const QString &uri, const QString &format,
+               const QString &output, const ExportOptions &options)
 {
     if (format != QLatin1String("csv"))
         return usageError(tr("Unknown format \"%1\": only csv is supported.").arg(format));
-    if (area != QLatin1String("tenants")) {
-        return usageError(tr("Exporting \"%1\" from the command line is not available yet; "
-                             "areas that can be exported: tenants.")
-                              .arg(area));
+    const std::optional<ExportArea> area = exportAreaFromName(areaName);
+    if (!area) {
+        return usageError(tr("Unknown area \"%1\"; areas that can be exported: %2.")
+                              .arg(areaName, exportAreaNames().join(QStringLiteral(", "))));
     }
+    for (auto it = options.cbegin(); it != options.cend(); ++it) {
+        for (const ExportFilterOption &option : exportFilterOptions()) {
+            if (it.key() == QLatin1String(option.name) && !option.areas.contains(*area)) {
+                return usageError(tr("--%1 does not apply to %2; its options: %3")
+                                      .arg(it.key(), areaName, exportOptionsOf(*area)));
+            }
+        }
+    }
+    const auto value = [&options](const char *name) {
+        return options.value(QLatin1String(name));
+    };
+    std::optional<QDateTime> from;
+    std::optional<QDateTime> to;
+    for (const char *name : {"from", "to"}) {
+        if (!options.contains(QLatin1String(name)))
+            continue;
+        const std::optional<QDateTime> time = parseTime(value(name));
+        if (!time) {
+            return usageError(tr("--%1 needs an ISO 8601 date or time, e.g. 2026-01-31 or "
+                                 "2026-01-31T12:00:00Z; \"%2\" is neither.")
+                                  .arg(QLatin1String(name), value(name)));
+        }
+        (qstrcmp(name, "from") == 0 ? from : to) = time;
+    }
+    int renewalDays = 0;
+    if (options.contains(QStringLiteral("renewal-within"))) {
+        bool ok = false;
+        renewalDays = value("renewal-within").toInt(&ok);
+        if (!ok || renewalDays <= 0)
+            return usageError(tr("--renewal-within needs a number of days greater than 0."));
+    }
+
     Result<ConnectionSettings> parsed = ConnectionSettings::fromUri(uri);
     if (!parsed)
         return usageError(parsed.error().message);
     ConnectionSettings settings = parsed.value();
     settings.source = QStringLiteral("cli");
-    const QString path = output.isEmpty() ? area + QStringLiteral(".csv") : output;
+    const QString path = output.isEmpty() ? areaName + QStringLiteral(".csv") : output;
 
     const QString connectionName = uniqueConnectionName(QStringLiteral("ctl-export"));
     if (Status opened = openConnection(settings, connectionName); !opened)
         return fail(opened.error());
-    TenantQuery query;
-    query.text = filter;
-    query.status = status;
-    Result<qint64> written = exportTenants(connectionName, query, path, {}, nullptr);
+    Result<qint64> written = makeError(ErrorKind::Internal, QString());
+    switch (*area) {
+    case ExportArea::Tenants: {
+        TenantQuery query;
+        query.text = value("filter");
+        query.status = value("status");
+        written = exportList(connectionName, query, path, {}, nullptr);
+        break;
+    }
+    case ExportArea::Members: {
+        MemberQuery query;
+        query.organizationId = value("organization");
+        query.text = value("filter");
+        written = exportList(connectionName, query, path, {}, nullptr);
+        break;
+    }
+    case ExportArea::Plans: {
+        PlanQuery query;
+        query.text = value("filter");
+        query.status = value("status");
+        query.productId = value("product");
+        query.currency = value("currency").toUpper();
+        query.usageType = value("usage-type");
+        written = exportList(connectionName, query, path, {}, nullptr);
+        break;
+    }
+    case ExportArea::Subscriptions: {
+        SubscriptionQuery query;
+        query.organizationId = value("organization");
+        query.status = value("status");
+        query.planId = value("plan");
+        query.renewalWithinDays = renewalDays;
+        written = exportList(connectionName, query, path, {}, nullptr);
+        break;
+    }
+    case ExportArea::Usage: {
+        UsageQuery query;
+        query.organizationId = value("organization");
+        query.subscription = value("subscription");
+        query.metric = value("metric");
+        query.from = from.value_or(QDateTime());
+        query.to = to.value_or(QDateTime());
+        written = exportList(connectionName, query, path, {}, nullptr);
+        break;
+    }
+    case ExportArea::Invoices: {
+        InvoiceQuery query;
+        query.organizationId = value("organization");
+        query.status = value("status");
+        query.subscriptionId = value("subscription");
+        written = exportList(connectionName, query, path, {}, nullptr);
+        break;
+    }
+    case ExportArea::Audit: {
+        AuditQuery query;
+        query.organizationId = value("organization");
+        query.actor = value("actor");
+        query.entity = value("entity");
+        query.action = value("action");
+        query.from = from.value_or(QDateTime());
+        query.to = to.value_or(QDateTime());
+        written = exportList(connectionName, query, path, {}, nullptr);
+        break;
+    }
+    case ExportArea::WebhookEvents: {
+        WebhookEventQuery query;
+        query.organizationId = value("organization");
+        query.status = value("status");
+        query.type = value("type");
+        written = exportList(connectionName, query, path, {}, nullptr);
+        break;
+    }
+    case ExportArea::Jobs: {
+        JobQuery query;
+        query.organizationId = value("organization");
+        query.status = value("status");
+        query.kind = value("kind");
+        written = exportList(connectionName, query, path, {}, nullptr);
+        break;
+    }
+    }
     closeConnection(connectionName);
     if (!written)
         return fail(written.error());
@@ -260,12 +497,13 @@ int run(int argc, char **argv)
                                           tr("FORMAT"), QStringLiteral("csv"));
     const QCommandLineOption outputOption(QStringLiteral("output"),
                                           tr("File to export to (default: AREA.csv)."), tr("FILE"));
-    const QCommandLineOption filterOption(QStringLiteral("filter"),
-                                          tr("Export only rows matching this text."), tr("TEXT"));
-    const QCommandLineOption statusOption(QStringLiteral("status"),
-                                          tr("Export only rows with this status."), tr("STATUS"));
-    parser.addOptions({dirOption, dbOption, versionOption, helpOption, formatOption, outputOption,
-                       filterOption, statusOption});
+    parser.addOptions({dirOption, dbOption, versionOption, helpOption, formatOption, outputOption});
+    QList<QCommandLineOption> exportFilters;
+    for (const ExportFilterOption &option : exportFilterOptions()) {
+        exportFilters << QCommandLineOption(QLatin1String(option.name), tr(option.help),
+                                            QLatin1String(option.valueName));
+    }
+    parser.addOptions(exportFilters);
     parser.addPositionalArgument(QStringLiteral("command"),
                                  tr("demo, migrate, audit, usage, export or help."));
 
@@ -337,9 +575,13 @@ int run(int argc, char **argv)
             return usageError(tr("\"export\" needs the area: export tenants --db URI."));
         if (!parser.isSet(dbOption))
             return usageError(tr("\"export\" needs the database: --db URI."));
+        ExportOptions options;
+        for (const QCommandLineOption &option : exportFilters) {
+            if (parser.isSet(option))
+                options.insert(option.names().constFirst(), parser.value(option));
+        }
         return exportArea(words.at(1), parser.value(dbOption), parser.value(formatOption),
-                          parser.value(outputOption), parser.value(filterOption),
-                          parser.value(statusOption));
+                          parser.value(outputOption), options);
     }
     return usageError(tr("Unknown command \"%1\".").arg(command));
 }

@@ -71,6 +71,14 @@ void AsyncTableModel::countArrived(quint64 generation, int count)
     emit totalCountChanged(count);
 }
 
+void AsyncTableModel::resumePaging()
+{
+    if (m_hasMore || m_loading || !m_lastError.isEmpty())
+        return;
+    m_hasMore = true;
+    fetchMore({});
+}
+
 void AsyncTableModel::setLoading(bool loading)
 {
     if (loading == m_loading)

@@ -43,6 +43,9 @@ signals:
     void totalCountChanged(int count);
     // A page or the count could not be loaded: a sentence for the person at the console.
     void loadFailed(const QString &message);
+    // Rows that are new in the database were put above the first row (live updates): a view
+    // scrolled down moves by as many rows to keep showing what it showed.
+    void rowsPrepended(int count);
 
 protected:
     // Subclasses post the work for the next page (or the first, after clearRows()) and call
@@ -58,6 +61,9 @@ protected:
     void endPage(bool hasMore, bool firstPage);
     void pageFailed(quint64 generation, const QString &message);
     void countArrived(quint64 generation, int count);
+    // After the last page: asks for more again, for rows added since (live updates of a list
+    // in oldest-first order). Nothing while a page is on its way or after an error.
+    void resumePaging();
 
 private:
     void setLoading(bool loading);

@@ -35,6 +35,71 @@ public:
     }
     void setPageSize(int rows) { m_pageSize = rows; }
 
+    // A loaded row changed in the database: shows its new values in place.
+    void replaceRow(const Row &updated)
+    {
+        const int row = rowOfId(idOf(updated));
+        if (row < 0)
+            return;
+        m_rows[row] = updated;
+        emit dataChanged(index(row, 0), index(row, columnCount() - 1));
+    }
+
+    // Live updates for a list whose new rows come first (newest first): asks for the first
+    // page again and puts the rows that are not loaded yet above the current first row, so
+    // the rows already loaded, the selection and the scroll position stay. When the first
+    // row is gone, or more than a page is new, the list is reloaded instead.
+    void loadNewRowsAtHead()
+    {
+        if (m_rows.isEmpty() || isLoading()) {
+            if (!isLoading())
+                reload();
+            return;
+        }
+        const quint64 requested = generation();
+        m_worker->run<PageT>(this, pageTask(std::nullopt, m_pageSize),
+                             [this, requested](Result<PageT> result) {
+                                 if (!isCurrent(requested) || !result || m_rows.isEmpty())
+                                     return;
+                                 const QList<Row> &fresh = result.value().rows;
+                                 const QString firstId = idOf(m_rows.constFirst());
+                                 int known = -1;
+                                 for (int i = 0; i < fresh.size(); ++i) {
+                                     if (idOf(fresh.at(i)) == firstId) {
+                                         known = i;
+                                         break;
+                                     }
+                                 }
+                                 if (known < 0) {
+                                     reload();
+                                     return;
+                                 }
+                                 if (known == 0)
+                                     return;
+                                 beginInsertRows({}, 0, known - 1);
+                                 m_rows = fresh.mid(0, known) + m_rows;
+                                 endInsertRows();
+                                 emit rowsPrepended(known);
+                                 if (totalCount() >= 0)
+                                     requestCount(requested);
+                             });
+    }
+
+    // Live updates for a list whose new rows come last (oldest first): when everything is
+    // loaded, looks again after the last row. Needs a service that gives the last page's
+    // cursor too.
+    void loadNewRowsAtEnd()
+    {
+        if (!m_next) {
+            if (m_rows.isEmpty() && !isLoading())
+                reload();
+            return;
+        }
+        resumePaging();
+        if (totalCount() >= 0)
+            requestCount(generation());
+    }
+
 protected:
     using PageTask = std::function<Result<PageT>(const QString &connection)>;
     using CountTask = std::function<Result<int>(const QString &connection)>;

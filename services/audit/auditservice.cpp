@@ -137,7 +137,9 @@ Result<AuditPage> AuditService::page(const AuditQuery &query,
         }
         page.rows.append(readEntry(q.value()));
     }
-    if (page.hasMore)
+    // The last page has a cursor too: a list in oldest-first order asks after it for rows
+    // added since (live updates).
+    if (!page.rows.isEmpty())
         page.next = AuditCursor{page.rows.last().id};
     return page;
 }

@@ -1,6 +1,9 @@
 #include "audit/auditlogpage.h"
 
+#include "common/exportbutton.h"
+#include "common/liveupdates.h"
 #include "common/timetext.h"
+#include "database/changefeed.h"
 
 #include "access/auditverifier.h"
 #include "audit/auditdiffview.h"
@@ -130,9 +133,14 @@ AuditLogPage::AuditLogPage(const ConnectionSettings &settings, QWidget *parent)
     filters->addWidget(m_action);
     filters->addSpacing(12);
     filters->addWidget(m_verifyButton);
+    m_exportButton =
+        new ExportButton(QStringLiteral("audit-log.csv"), tr("Export audit log"), this);
+    m_exportButton->setObjectName(QStringLiteral("exportButton"));
+    filters->addWidget(m_exportButton);
     layout->addLayout(filters);
 
     m_banner = new MessageBanner(this);
+    m_exportButton->setSource(settings, m_model, m_banner);
     layout->addWidget(m_banner);
 
     auto *splitter = new QSplitter(Qt::Vertical, this);
@@ -179,6 +187,16 @@ AuditLogPage::AuditLogPage(const ConnectionSettings &settings, QWidget *parent)
     m_empty->setWordWrap(true);
     m_listStack->addWidget(m_view);
     m_listStack->addWidget(m_empty);
+    m_newRowsSoon = new QTimer(this);
+    m_newRowsSoon->setSingleShot(true);
+    m_newRowsSoon->setInterval(200);
+    connect(m_newRowsSoon, &QTimer::timeout, this, [this]() {
+        if (m_model->query().oldestFirst)
+            m_model->loadNewRowsAtEnd();
+        else
+            m_model->loadNewRowsAtHead();
+    });
+    keepScrollPositionOnNewRows(m_view, m_model);
     listLayout->addWidget(m_listStack, 1);
     auto *countRow = new QHBoxLayout;
     m_count = new QLabel(listBox);
@@ -290,6 +308,25 @@ AuditLogPage::~AuditLogPage()
     // Views and the model go first, so no completion reaches a half-destroyed page.
     delete m_view;
     delete m_model;
+}
+
+void AuditLogPage::setChangeFeed(ChangeFeed *feed)
+{
+    connect(feed, &ChangeFeed::changed, this,
+            [this](const QString &table, const QString &operation, const QString &) {
+                onChange(table, operation);
+            });
+}
+
+void AuditLogPage::onChange(const QString &table, const QString &operation)
+{
+    Q_UNUSED(operation)
+    // Audit rows are written by the triggers of the audited tables, and every audited table
+    // is on the change feed (migration 8): a change there is a new audit row. The rows are
+    // only ever added, so looking for new ones is all there is to do.
+    if (!m_activated || !auditedEntities().contains(table))
+        return;
+    m_newRowsSoon->start();
 }
 
 void AuditLogPage::activate()

@@ -18,6 +18,8 @@ class QTimer;
 
 namespace nobill {
 
+class ChangeFeed;
+class ExportButton;
 class AuditDiffView;
 class AuditListModel;
 class DatabaseWorker;
@@ -40,11 +42,16 @@ public:
 
     // Verifying the chain is for platform administrators; so are the platform's own rows.
     void setAccess(const SessionAccess &access);
+    // Follows the trail as it grows: rows written by any session appear (at the top, newest
+    // first; at the end when everything is loaded, oldest first), the selection and the
+    // scroll position stay.
+    void setChangeFeed(ChangeFeed *feed);
 
     AuditListModel *model() const { return m_model; }
     QTableView *view() const { return m_view; }
     AuditDiffView *diffView() const { return m_diff; }
     MessageBanner *banner() const { return m_banner; }
+    ExportButton *exportButton() const { return m_exportButton; }
     QString verifyResultText() const;
 
 public slots:
@@ -68,6 +75,7 @@ private:
     void applyTimeRange();
     void resetFilterWidgets();
     void updateVerifyButton();
+    void onChange(const QString &table, const QString &operation);
 
     std::unique_ptr<DatabaseWorker> m_listWorker;
     std::unique_ptr<DatabaseWorker> m_actionWorker;
@@ -77,6 +85,7 @@ private:
     QLabel *m_empty = nullptr;
     AuditDiffView *m_diff = nullptr;
     MessageBanner *m_banner = nullptr;
+    ExportButton *m_exportButton = nullptr;
     QComboBox *m_timeRange = nullptr;
     QDateTimeEdit *m_from = nullptr;
     QDateTimeEdit *m_to = nullptr;
@@ -92,6 +101,7 @@ private:
     QCheckBox *m_onlyChanged = nullptr;
     QTimer *m_actorDebounce = nullptr;
     QTimer *m_rangeDebounce = nullptr;
+    QTimer *m_newRowsSoon = nullptr; // a burst of changes: one look for new rows
     qint64 m_selectedId = 0;
     quint64 m_detailRequest = 0;
     bool m_detailLoading = false;

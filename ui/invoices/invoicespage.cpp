@@ -1,5 +1,6 @@
 #include "invoices/invoicespage.h"
 
+#include "common/exportbutton.h"
 #include "common/messagebanner.h"
 #include "database/changefeed.h"
 #include "database/databaseworker.h"
@@ -47,9 +48,13 @@ InvoicesPage::InvoicesPage(const ConnectionSettings &settings, QWidget *parent)
     toolbar->addWidget(m_organizations, 3);
     toolbar->addWidget(m_statusFilter, 1);
     toolbar->addStretch(2);
+    m_exportButton = new ExportButton(QStringLiteral("invoices.csv"), tr("Export invoices"), this);
+    m_exportButton->setObjectName(QStringLiteral("exportButton"));
+    toolbar->addWidget(m_exportButton);
     layout->addLayout(toolbar);
 
     m_banner = new MessageBanner(this);
+    m_exportButton->setSource(settings, m_model, m_banner);
     layout->addWidget(m_banner);
 
     auto *splitter = new QSplitter(Qt::Horizontal, this);

@@ -13,6 +13,7 @@ class QTimer;
 
 namespace nobill {
 
+class ExportButton;
 class ChangeFeed;
 class DatabaseWorker;
 class InvoiceDetailPanel;
@@ -43,6 +44,7 @@ public:
     QTableView *view() const { return m_view; }
     InvoiceDetailPanel *details() const { return m_details; }
     MessageBanner *banner() const { return m_banner; }
+    ExportButton *exportButton() const { return m_exportButton; }
     OrganizationFilter *organizationFilter() const { return m_organizations; }
     QComboBox *statusFilter() const { return m_statusFilter; }
 
@@ -66,6 +68,7 @@ private:
     QTableView *m_view = nullptr;
     InvoiceDetailPanel *m_details = nullptr;
     MessageBanner *m_banner = nullptr;
+    ExportButton *m_exportButton = nullptr;
     OrganizationFilter *m_organizations = nullptr;
     QComboBox *m_statusFilter = nullptr;
     QLabel *m_count = nullptr;

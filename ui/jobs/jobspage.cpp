@@ -1,5 +1,6 @@
 #include "jobs/jobspage.h"
 
+#include "common/exportbutton.h"
 #include "common/timetext.h"
 
 #include "audit/organizationscopefilter.h"
@@ -86,9 +87,13 @@ JobsPage::JobsPage(const ConnectionSettings &settings, QWidget *parent)
     toolbar->addSpacing(12);
     toolbar->addWidget(m_retryButton);
     toolbar->addWidget(m_cancelButton);
+    m_exportButton = new ExportButton(QStringLiteral("jobs.csv"), tr("Export jobs"), this);
+    m_exportButton->setObjectName(QStringLiteral("exportButton"));
+    toolbar->addWidget(m_exportButton);
     layout->addLayout(toolbar);
 
     m_banner = new MessageBanner(this);
+    m_exportButton->setSource(settings, m_model, m_banner);
     layout->addWidget(m_banner);
 
     auto *splitter = new QSplitter(Qt::Vertical, this);

@@ -15,6 +15,7 @@ class QTimer;
 
 namespace nobill {
 
+class ExportButton;
 class ChangeFeed;
 class DatabaseWorker;
 class JobListModel;
@@ -46,6 +47,7 @@ public:
     JobListModel *model() const { return m_model; }
     QTableView *view() const { return m_view; }
     MessageBanner *banner() const { return m_banner; }
+    ExportButton *exportButton() const { return m_exportButton; }
     QString emptyText() const;
 
 public slots:
@@ -77,6 +79,7 @@ private:
     QStackedWidget *m_listStack = nullptr;
     QLabel *m_empty = nullptr;
     MessageBanner *m_banner = nullptr;
+    ExportButton *m_exportButton = nullptr;
     QComboBox *m_status = nullptr;
     QComboBox *m_kind = nullptr;
     OrganizationScopeFilter *m_organization = nullptr;

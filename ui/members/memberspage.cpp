@@ -1,5 +1,6 @@
 #include "members/memberspage.h"
 
+#include "common/exportbutton.h"
 #include "common/messagebanner.h"
 #include "database/databaseworker.h"
 #include "members/memberdialogs.h"
@@ -69,9 +70,13 @@ MembersPage::MembersPage(const ConnectionSettings &settings, QWidget *parent)
     toolbar->addSpacing(12);
     toolbar->addWidget(m_addButton);
     toolbar->addWidget(m_inviteButton);
+    m_exportButton = new ExportButton(QStringLiteral("members.csv"), tr("Export members"), this);
+    m_exportButton->setObjectName(QStringLiteral("exportButton"));
+    toolbar->addWidget(m_exportButton);
     layout->addLayout(toolbar);
 
     m_banner = new MessageBanner(this);
+    m_exportButton->setSource(settings, m_model, m_banner);
     layout->addWidget(m_banner);
 
     auto *splitter = new QSplitter(Qt::Horizontal, this);

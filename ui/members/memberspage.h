@@ -15,6 +15,7 @@ class QTimer;
 
 namespace nobill {
 
+class ExportButton;
 class DatabaseWorker;
 class MemberListModel;
 class MessageBanner;
@@ -49,6 +50,7 @@ public:
     MemberListModel *model() const { return m_model; }
     QTableView *view() const { return m_view; }
     MessageBanner *banner() const { return m_banner; }
+    ExportButton *exportButton() const { return m_exportButton; }
     OrganizationPicker *organizationPicker() const { return m_picker; }
     // The roles that can be given in the selected organization (loaded with it).
     const QList<Role> &roles() const { return m_roles; }
@@ -88,6 +90,7 @@ private:
     OrganizationPicker *m_picker = nullptr;
     QTableView *m_view = nullptr;
     MessageBanner *m_banner = nullptr;
+    ExportButton *m_exportButton = nullptr;
     QLineEdit *m_filter = nullptr;
     QLabel *m_count = nullptr;
     QLabel *m_title = nullptr;

@@ -1,5 +1,6 @@
 #include "plans/planspage.h"
 
+#include "common/exportbutton.h"
 #include "common/messagebanner.h"
 #include "core/money.h"
 #include "database/changefeed.h"
@@ -113,9 +114,13 @@ PlansPage::PlansPage(const ConnectionSettings &settings, QWidget *parent)
     actions->addWidget(m_archiveButton);
     actions->addWidget(m_deleteButton);
     actions->addStretch(1);
+    m_exportButton = new ExportButton(QStringLiteral("plans.csv"), tr("Export plans"), this);
+    m_exportButton->setObjectName(QStringLiteral("exportButton"));
+    actions->addWidget(m_exportButton);
     layout->addLayout(actions);
 
     m_banner = new MessageBanner(this);
+    m_exportButton->setSource(settings, m_model, m_banner);
     layout->addWidget(m_banner);
 
     auto *splitter = new QSplitter(Qt::Horizontal, this);

@@ -20,6 +20,7 @@ class QToolButton;
 
 namespace nobill {
 
+class ExportButton;
 class ChangeAmountDialog;
 class ChangeFeed;
 class DatabaseWorker;
@@ -53,6 +54,7 @@ public:
     PlanListModel *model() const { return m_model; }
     QTableView *view() const { return m_view; }
     MessageBanner *banner() const { return m_banner; }
+    ExportButton *exportButton() const { return m_exportButton; }
     QComboBox *productFilter() const { return m_productFilter; }
     const PlanCatalog &catalog() const { return m_catalog; }
     // The open dialog, if any (tests and screenshots drive it).
@@ -100,6 +102,7 @@ private:
     QTableView *m_view = nullptr;
     PlanDetailPanel *m_details = nullptr;
     MessageBanner *m_banner = nullptr;
+    ExportButton *m_exportButton = nullptr;
     QComboBox *m_productFilter = nullptr;
     QLineEdit *m_filter = nullptr;
     QComboBox *m_currencyFilter = nullptr;

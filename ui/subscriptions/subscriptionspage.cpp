@@ -1,5 +1,6 @@
 #include "subscriptions/subscriptionspage.h"
 
+#include "common/exportbutton.h"
 #include "common/messagebanner.h"
 #include "database/changefeed.h"
 #include "database/databaseworker.h"
@@ -87,9 +88,14 @@ SubscriptionsPage::SubscriptionsPage(const ConnectionSettings &settings, QWidget
     toolbar->addWidget(m_statusFilter, 1);
     toolbar->addWidget(m_planFilter, 2);
     toolbar->addWidget(m_renewalFilter, 1);
+    m_exportButton =
+        new ExportButton(QStringLiteral("subscriptions.csv"), tr("Export subscriptions"), this);
+    m_exportButton->setObjectName(QStringLiteral("exportButton"));
+    toolbar->addWidget(m_exportButton);
     layout->addLayout(toolbar);
 
     m_banner = new MessageBanner(this);
+    m_exportButton->setSource(settings, m_model, m_banner);
     layout->addWidget(m_banner);
 
     auto *splitter = new QSplitter(Qt::Horizontal, this);

@@ -14,6 +14,7 @@ class QTimer;
 
 namespace nobill {
 
+class ExportButton;
 class ChangeFeed;
 class DatabaseWorker;
 class MessageBanner;
@@ -47,6 +48,7 @@ public:
     QTableView *view() const { return m_view; }
     SubscriptionDetailPanel *details() const { return m_details; }
     MessageBanner *banner() const { return m_banner; }
+    ExportButton *exportButton() const { return m_exportButton; }
     OrganizationFilter *organizationFilter() const { return m_organizations; }
     QComboBox *statusFilter() const { return m_statusFilter; }
     QComboBox *planFilter() const { return m_planFilter; }
@@ -84,6 +86,7 @@ private:
     QTableView *m_view = nullptr;
     SubscriptionDetailPanel *m_details = nullptr;
     MessageBanner *m_banner = nullptr;
+    ExportButton *m_exportButton = nullptr;
     OrganizationFilter *m_organizations = nullptr;
     QComboBox *m_statusFilter = nullptr;
     QComboBox *m_planFilter = nullptr;

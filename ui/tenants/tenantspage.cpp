@@ -1,12 +1,11 @@
 #include "tenants/tenantspage.h"
 
-#include "common/exportrunner.h"
+#include "common/exportbutton.h"
 #include "common/messagebanner.h"
 #include "database/changefeed.h"
 #include "database/databaseworker.h"
 #include "tenants/tenantdetailpanel.h"
 #include "tenants/tenantdialog.h"
-#include "tenants/tenantexport.h"
 #include "tenants/tenantlistmodel.h"
 #include "tenants/tenantservice.h"
 
@@ -67,9 +66,8 @@ TenantsPage::TenantsPage(const ConnectionSettings &settings, QWidget *parent)
     toolbar->addWidget(m_editButton);
     toolbar->addWidget(m_suspendButton);
     toolbar->addWidget(m_deleteButton);
-    m_exportButton = new QPushButton(tr("E&xport…"), this);
+    m_exportButton = new ExportButton(QStringLiteral("tenants.csv"), tr("Export tenants"), this);
     m_exportButton->setObjectName(QStringLiteral("exportTenantsButton"));
-    m_exportButton->setToolTip(tr("Save the list as shown (filter and order) as a CSV file"));
     toolbar->addWidget(m_exportButton);
     layout->addLayout(toolbar);
 
@@ -163,7 +161,13 @@ TenantsPage::TenantsPage(const ConnectionSettings &settings, QWidget *parent)
     connect(m_editButton, &QPushButton::clicked, this, &TenantsPage::editSelected);
     connect(m_suspendButton, &QPushButton::clicked, this, &TenantsPage::toggleSuspension);
     connect(m_deleteButton, &QPushButton::clicked, this, &TenantsPage::deleteSelected);
-    connect(m_exportButton, &QPushButton::clicked, this, &TenantsPage::exportList);
+    m_exportButton->setSource(settings, m_model, m_banner);
+    connect(m_exportButton, &ExportButton::finished, this, [this](bool ok, const QString &message) {
+        if (ok)
+            announce(message);
+        else
+            showFailure(message);
+    });
     auto *focusFilter = new QShortcut(QKeySequence::Find, this);
     connect(focusFilter, &QShortcut::activated, m_filter, [this]() {
         m_filter->setFocus();
@@ -270,35 +274,9 @@ void TenantsPage::showTenant(const QString &id, const QString &name)
         m_model->setFilterText(name);
 }
 
-void TenantsPage::exportList()
-{
-    auto *dialog = new QFileDialog(this, tr("Export tenants"),
-                                   QDir::home().filePath(QStringLiteral("tenants.csv")),
-                                   tr("CSV files (*.csv)"));
-    dialog->setAcceptMode(QFileDialog::AcceptSave);
-    dialog->setDefaultSuffix(QStringLiteral("csv"));
-    dialog->setAttribute(Qt::WA_DeleteOnClose);
-    connect(dialog, &QFileDialog::fileSelected, this, &TenantsPage::exportTo);
-    dialog->open();
-}
-
 void TenantsPage::exportTo(const QString &path)
 {
-    const TenantQuery query = m_model->query();
-    m_exportButton->setEnabled(false);
-    ExportRunner *runner = ExportRunner::start(
-        this, m_listWorker->settings(), path, m_model->totalCount(),
-        [query, path](const QString &connection, const std::function<void(qint64)> &progress,
-                      const std::atomic<bool> *cancel) {
-            return exportTenants(connection, query, path, progress, cancel);
-        });
-    connect(runner, &ExportRunner::finished, this, [this](bool ok, const QString &message) {
-        m_exportButton->setEnabled(true);
-        if (ok)
-            announce(message);
-        else
-            showFailure(message);
-    });
+    m_exportButton->exportTo(path);
 }
 
 void TenantsPage::setChangeFeed(ChangeFeed *feed)

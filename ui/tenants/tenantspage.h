@@ -16,6 +16,7 @@ class QTimer;
 namespace nobill {
 
 class ChangeFeed;
+class ExportButton;
 class DatabaseWorker;
 class MessageBanner;
 class TenantDetailPanel;
@@ -55,8 +56,7 @@ public:
 
 public slots:
     void newTenant();
-    // Asks where to save, then streams the list (its current filter and order) to CSV.
-    void exportList();
+    // Streams the list (its current filter and order) to CSV at `path`; Export CSV… asks.
     void exportTo(const QString &path);
     void editSelected();
     void toggleSuspension();
@@ -93,7 +93,7 @@ private:
     QPushButton *m_editButton = nullptr;
     QPushButton *m_suspendButton = nullptr;
     QPushButton *m_deleteButton = nullptr;
-    QPushButton *m_exportButton = nullptr;
+    ExportButton *m_exportButton = nullptr;
     QTimer *m_filterDebounce = nullptr;
     QTimer *m_announceTimer = nullptr;
     QTimer *m_reloadSoon = nullptr;

@@ -1,5 +1,6 @@
 #include "usage/usagepage.h"
 
+#include "common/exportbutton.h"
 #include "common/messagebanner.h"
 #include "database/databaseworker.h"
 #include "tenants/tenantservice.h"
@@ -93,9 +94,14 @@ UsagePage::UsagePage(const ConnectionSettings &settings, QWidget *parent)
     toolbar->addWidget(m_period, 1);
     toolbar->addSpacing(12);
     toolbar->addWidget(m_importButton);
+    m_exportButton =
+        new ExportButton(QStringLiteral("usage.csv"), tr("Export usage records"), this);
+    m_exportButton->setObjectName(QStringLiteral("exportButton"));
+    toolbar->addWidget(m_exportButton);
     layout->addLayout(toolbar);
 
     m_banner = new MessageBanner(this);
+    m_exportButton->setSource(settings, m_model, m_banner);
     layout->addWidget(m_banner);
 
     m_progressRow = new QWidget(this);

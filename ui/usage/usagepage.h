@@ -22,6 +22,7 @@ class QChartView;
 
 namespace nobill {
 
+class ExportButton;
 class DatabaseWorker;
 class MessageBanner;
 class UsageListModel;
@@ -46,6 +47,7 @@ public:
     UsageListModel *model() const { return m_model; }
     QTableView *view() const { return m_view; }
     MessageBanner *banner() const { return m_banner; }
+    ExportButton *exportButton() const { return m_exportButton; }
     QPushButton *importButton() const { return m_importButton; }
     QPushButton *cancelButton() const { return m_cancelButton; }
     QProgressBar *progressBar() const { return m_progress; }
@@ -82,6 +84,7 @@ private:
     UsageListModel *m_model = nullptr;
     QTableView *m_view = nullptr;
     MessageBanner *m_banner = nullptr;
+    ExportButton *m_exportButton = nullptr;
     QComboBox *m_organization = nullptr;
     QLineEdit *m_subscription = nullptr;
     QComboBox *m_metric = nullptr;

@@ -1,6 +1,9 @@
 #include "webhookevents/webhookeventspage.h"
 
+#include "common/exportbutton.h"
+#include "common/liveupdates.h"
 #include "common/timetext.h"
+#include "database/changefeed.h"
 
 #include "audit/organizationscopefilter.h"
 #include "common/messagebanner.h"
@@ -82,9 +85,14 @@ WebhookEventsPage::WebhookEventsPage(const ConnectionSettings &settings, QWidget
     filters->addWidget(m_type, 2);
     filters->addWidget(m_organization, 2);
     filters->addStretch(1);
+    m_exportButton =
+        new ExportButton(QStringLiteral("webhook-events.csv"), tr("Export webhook events"), this);
+    m_exportButton->setObjectName(QStringLiteral("exportButton"));
+    filters->addWidget(m_exportButton);
     layout->addLayout(filters);
 
     m_banner = new MessageBanner(this);
+    m_exportButton->setSource(settings, m_model, m_banner);
     layout->addWidget(m_banner);
 
     auto *splitter = new QSplitter(Qt::Vertical, this);
@@ -216,6 +224,15 @@ WebhookEventsPage::WebhookEventsPage(const ConnectionSettings &settings, QWidget
     });
     auto *refresh = new QShortcut(QKeySequence::Refresh, this);
     connect(refresh, &QShortcut::activated, m_model, &AsyncTableModel::reload);
+
+    m_newRowsSoon = new QTimer(this);
+    m_newRowsSoon->setSingleShot(true);
+    m_newRowsSoon->setInterval(200);
+    connect(m_newRowsSoon, &QTimer::timeout, this, [this]() {
+        m_model->loadNewRowsAtHead();
+        loadStatusCounts();
+    });
+    keepScrollPositionOnNewRows(m_view, m_model);
 }
 
 WebhookEventsPage::~WebhookEventsPage()
@@ -231,6 +248,38 @@ void WebhookEventsPage::activate()
     m_activated = true;
     m_organization->reload();
     m_model->reload();
+}
+
+void WebhookEventsPage::setChangeFeed(ChangeFeed *feed)
+{
+    connect(feed, &ChangeFeed::changed, this, &WebhookEventsPage::onChange);
+}
+
+void WebhookEventsPage::onChange(const QString &table, const QString &operation, const QString &id)
+{
+    if (!m_activated || table != QLatin1String("stripe_events"))
+        return; // loads fresh when first shown
+    if (operation != QLatin1String("update") || m_model->rowOfId(id) < 0) {
+        // New events come first (newest received first); a deleted one needs a reload.
+        if (operation == QLatin1String("delete"))
+            m_model->reload();
+        else
+            m_newRowsSoon->start();
+        return;
+    }
+    // A loaded event was handled (or failed): its status changes in place.
+    m_actionWorker->run<WebhookEvent>(
+        this, [id](const QString &connection) { return WebhookEventService(connection).get(id); },
+        [this, id](Result<WebhookEvent> result) {
+            if (!result)
+                return;
+            WebhookEvent row = result.value();
+            row.payload.clear(); // the list keeps no payloads; the detail loads its own
+            m_model->replaceRow(row);
+            if (m_selectedId == id && !m_detailLoading)
+                showDetail(result.value());
+            m_newRowsSoon->start(); // the status counts
+        });
 }
 
 bool WebhookEventsPage::isBusy() const

@@ -17,6 +17,8 @@ class QTimer;
 
 namespace nobill {
 
+class ChangeFeed;
+class ExportButton;
 class DatabaseWorker;
 class JsonView;
 class MessageBanner;
@@ -38,10 +40,14 @@ public:
     void activate() override;
     bool isBusy() const override;
     void setAccess(const SessionAccess &access);
+    // Follows other sessions' changes: new events appear at the top, handled ones change in
+    // place, the selection and scroll position stay.
+    void setChangeFeed(ChangeFeed *feed);
 
     WebhookEventListModel *model() const { return m_model; }
     QTableView *view() const { return m_view; }
     MessageBanner *banner() const { return m_banner; }
+    ExportButton *exportButton() const { return m_exportButton; }
     JsonView *payloadView() const { return m_payload; }
     QPushButton *reprocessButton() const { return m_reprocessButton; }
     QString emptyText() const;
@@ -56,6 +62,7 @@ private:
     void loadStatusCounts();
     void updateActions();
     void reprocessSelected();
+    void onChange(const QString &table, const QString &operation, const QString &id);
 
     std::unique_ptr<DatabaseWorker> m_listWorker;
     std::unique_ptr<DatabaseWorker> m_actionWorker;
@@ -64,6 +71,7 @@ private:
     QStackedWidget *m_listStack = nullptr;
     QLabel *m_empty = nullptr;
     MessageBanner *m_banner = nullptr;
+    ExportButton *m_exportButton = nullptr;
     QComboBox *m_status = nullptr;
     QComboBox *m_type = nullptr;
     OrganizationScopeFilter *m_organization = nullptr;
@@ -84,6 +92,7 @@ private:
     bool m_accessKnown = false;
     bool m_busyAction = false;
     QTimer *m_typeDebounce = nullptr;
+    QTimer *m_newRowsSoon = nullptr; // a burst of new events: one look for them
     QString m_selectedId;
     quint64 m_detailRequest = 0;
     quint64 m_countsRequest = 0;
