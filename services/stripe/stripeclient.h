@@ -94,8 +94,11 @@ QByteArray encodeStripeForm(const QVariantMap &params);
 QVariantMap decodeStripeForm(const QByteArray &body);
 
 // Asynchronous Stripe API client over QNetworkAccessManager. Lives on one thread with an
-// event loop; callbacks run on that thread. Every POST and DELETE carries the caller's
-// idempotency key (required: a retried job must reuse its key); retries reuse it too.
+// event loop; callbacks run on that thread, exactly once per call, never from inside the
+// call that started it; a client destroyed with calls in flight drops them without calling
+// back. Every POST and DELETE carries the caller's idempotency key (required: a retried
+// job must reuse its key); retries reuse it too. Note that Qt itself sends a request once
+// more, unseen, when a kept-alive connection closes before any reply: harmless with the key.
 class StripeClient final : public QObject
 {
     Q_OBJECT

@@ -55,6 +55,8 @@ private slots:
     void postSendsStripesHeadersAndForm();
     void getEncodesQueryAndReturnsObject();
     void listAllFollowsPages();
+    void listAllStopsAtMaxPages();
+    void listAllReportsAFailedPage();
     void errorTypes_data();
     void errorTypes();
     void idempotencyMismatchIsIdempotencyError();
@@ -233,6 +235,43 @@ void TestStripeClient::listAllFollowsPages()
     QCOMPARE(
         result->items.first().value(QLatin1String("id")).toString(),
         m_fake->objects(QStringLiteral("customer")).first().value(QLatin1String("id")).toString());
+}
+
+void TestStripeClient::listAllStopsAtMaxPages()
+{
+    for (int i = 0; i < 5; ++i)
+        QVERIFY(post(QStringLiteral("/v1/customers"), {}, QStringLiteral("mp-%1").arg(i)).ok);
+    StripeClientOptions o = options();
+    o.maxPages = 2;
+    m_client = std::make_unique<StripeClient>(o);
+    std::optional<StripeListReply> result;
+    m_client->listAll(QStringLiteral("/v1/customers"), {{QStringLiteral("limit"), 2}},
+                      [&](const StripeListReply &reply) { result = reply; });
+    QVERIFY(QTest::qWaitFor([&] { return result.has_value(); }, 10000));
+    QVERIFY(!result->ok);
+    QVERIFY(result->items.isEmpty());
+    QVERIFY2(result->error.sentence().contains(QLatin1String("longer than")),
+             qPrintable(result->error.sentence()));
+}
+
+void TestStripeClient::listAllReportsAFailedPage()
+{
+    for (int i = 0; i < 3; ++i)
+        QVERIFY(post(QStringLiteral("/v1/customers"), {}, QStringLiteral("fp-%1").arg(i)).ok);
+    // The second page is refused.
+    int pages = 0;
+    connect(m_fake.get(), &FakeStripeServer::requestHandled, this,
+            [&](const QString &method, const QString &) {
+                if (method == QLatin1String("GET") && ++pages == 1)
+                    m_fake->failNext(1, QStringLiteral("403"));
+            });
+    std::optional<StripeListReply> result;
+    m_client->listAll(QStringLiteral("/v1/customers"), {{QStringLiteral("limit"), 1}},
+                      [&](const StripeListReply &reply) { result = reply; });
+    QVERIFY(QTest::qWaitFor([&] { return result.has_value(); }, 10000));
+    QVERIFY(!result->ok);
+    QCOMPARE(result->error.type, StripeErrorType::Permission);
+    QVERIFY(result->items.isEmpty());
 }
 
 void TestStripeClient::errorTypes_data()
