@@ -264,4 +264,21 @@
         </translation>
     </message>
 </context>
+<context>
+    <name>nobill::StripeEvents</name>
+    <message numerus="yes">
+        <source>Stripe could not accept %n meter event(s) of meter %1: %2</source>
+        <translation>
+            <numerusform>Stripe could not accept %n meter event of meter %1: %2</numerusform>
+            <numerusform>Stripe could not accept %n meter events of meter %1: %2</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n usage record(s) marked as failed; correct and import them again.</source>
+        <translation>
+            <numerusform>%n usage record marked as failed; correct and import it again.</numerusform>
+            <numerusform>%n usage records marked as failed; correct and import them again.</numerusform>
+        </translation>
+    </message>
+</context>
 </TS>
