@@ -454,26 +454,47 @@ QString StripeClient::redacted(QString text) const
     return text;
 }
 
+void StripeClient::refuse(const std::shared_ptr<Call> &call, StripeErrorType type,
+                          const QString &message)
+{
+    StripeReply reply;
+    reply.error.type = type;
+    reply.error.message = message;
+    qCWarning(lcStripe).noquote() << call->method << call->path << "not sent:" << message;
+    // Never from inside the caller's own call: it may not be ready for its callback yet.
+    QTimer::singleShot(0, this, [done = call->done, reply] { done(reply); });
+}
+
 void StripeClient::send(std::shared_ptr<Call> call)
 {
     const bool writes = call->method != "GET";
     if (writes && call->idempotencyKey.trimmed().isEmpty()) {
         // A write without a key could be executed twice by a retry: refuse before sending.
-        StripeReply reply;
-        reply.error.type = StripeErrorType::InvalidRequest;
-        reply.error.message =
-            tr("A change was about to be sent to Stripe without an idempotency key; nothing "
-               "was sent");
-        QTimer::singleShot(0, this, [done = call->done, reply] { done(reply); });
-        return;
+        return refuse(call, StripeErrorType::InvalidRequest,
+                      tr("A change was about to be sent to Stripe without an idempotency key; "
+                         "nothing was sent"));
     }
-    if (writes && call->idempotencyKey.size() > 255) {
-        StripeReply reply;
-        reply.error.type = StripeErrorType::InvalidRequest;
-        reply.error.message =
-            tr("The idempotency key is longer than Stripe's 255 characters; nothing was sent");
-        QTimer::singleShot(0, this, [done = call->done, reply] { done(reply); });
-        return;
+    if (writes && (call->idempotencyKey.size() > 255 ||
+                   call->idempotencyKey.contains(QRegularExpression(QStringLiteral("[^ -~]"))))) {
+        return refuse(call, StripeErrorType::InvalidRequest,
+                      tr("The idempotency key is longer than Stripe's 255 characters or holds "
+                         "characters a header cannot carry; nothing was sent"));
+    }
+    // Ids reach paths from the database and from Stripe's own events: a path is only ever
+    // plain segments under /v1, so an id holding "/", "?" or ".." cannot aim elsewhere.
+    static const QRegularExpression pathPattern(QStringLiteral("^/v1(/[A-Za-z0-9_.-]+)+$"));
+    if (!pathPattern.match(call->path).hasMatch() || call->path.contains(QLatin1String("/../")) ||
+        call->path.endsWith(QLatin1String("/..")) || call->path.contains(QLatin1String("/./")) ||
+        call->path.endsWith(QLatin1String("/."))) {
+        return refuse(call, StripeErrorType::InvalidRequest,
+                      tr("A Stripe address was malformed (an id with characters Stripe ids never "
+                         "have?); nothing was sent"));
+    }
+    if (m_options.secretKey.trimmed().isEmpty() ||
+        m_options.secretKey.contains(QRegularExpression(QStringLiteral("[^!-~]")))) {
+        return refuse(call, StripeErrorType::Authentication,
+                      tr("No usable Stripe API key is configured; nothing was sent. Set the "
+                         "office's Stripe key"));
     }
 
     QUrl url = m_options.baseUrl;

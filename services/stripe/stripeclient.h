@@ -126,6 +126,7 @@ private:
     struct Call;
     struct ListState;
     void send(std::shared_ptr<Call> call);
+    void refuse(const std::shared_ptr<Call> &call, StripeErrorType type, const QString &message);
     void handleReply(const std::shared_ptr<Call> &call, QNetworkReply *reply);
     void retryLater(const std::shared_ptr<Call> &call, int delayMs);
     void fetchPage(const std::shared_ptr<ListState> &state);

@@ -605,6 +605,25 @@ void TestStripeClient::emptyIdempotencyKeySendsNothing()
     QCOMPARE(reply.error.type, StripeErrorType::InvalidRequest);
     QCOMPARE(reply.attempts, 0);
     QCOMPARE(m_fake->stats().value(QLatin1String("requests_total")).toInt(), 0);
+
+    // Paths that could aim anywhere but the object meant are not sent either.
+    for (const QString &path :
+         {QStringLiteral("/v1/customers/cus_1/../../v1/products"),
+          QStringLiteral("/v1/customers/cus_1?expand[]=x"), QStringLiteral("v1/customers"),
+          QStringLiteral("/v1/customers/cus 1"), QStringLiteral("/v2/anything"),
+          QStringLiteral("/v1/customers/..")}) {
+        const StripeReply refused = get(path);
+        QVERIFY2(!refused.ok, qPrintable(path));
+        QCOMPARE(refused.error.type, StripeErrorType::InvalidRequest);
+        QCOMPARE(refused.attempts, 0);
+    }
+    // Nor anything without a key to send it with.
+    StripeClientOptions o = options();
+    o.secretKey.clear();
+    m_client = std::make_unique<StripeClient>(o);
+    const StripeReply keyless = get(QStringLiteral("/v1/customers"));
+    QCOMPARE(keyless.error.type, StripeErrorType::Authentication);
+    QCOMPARE(m_fake->stats().value(QLatin1String("requests_total")).toInt(), 0);
 }
 
 void TestStripeClient::secretKeyNeverInMessages()
