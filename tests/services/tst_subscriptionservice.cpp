@@ -489,13 +489,17 @@ private slots:
                          q.lastError().nativeErrorCode() == QStringLiteral("42501"),
                      qPrintable(q.lastError().text()));
         }
-        // 255 characters are fine; platform work needs a platform admin, who this is.
+        // 255 characters are fine; platform work (the catalog: no organization, an existing
+        // plan, migration 10) needs a platform admin, who this is.
         QVERIFY2(q.exec(QStringLiteral("SELECT nobill_enqueue_job('%1', 'subscription.cancel', "
                                        "%2, repeat('k', 255))")
                             .arg(Acme, payload)),
                  qPrintable(q.lastError().text()));
-        QVERIFY2(q.exec(QStringLiteral("SELECT nobill_enqueue_job('%1', 'plan.sync', '{}', 'p1')")
-                            .arg(Acme)),
+        QVERIFY(!q.exec(
+            QStringLiteral("SELECT nobill_enqueue_job('%1', 'plan.sync', '{}', 'p0')").arg(Acme)));
+        QVERIFY2(q.exec(QStringLiteral("SELECT nobill_enqueue_job(NULL, 'plan.sync', "
+                                       "'{\"plan_id\": \"%1\"}', 'p1')")
+                            .arg(ProPlan)),
                  qPrintable(q.lastError().text()));
         QCOMPARE(scalar(db.connectionName(), QStringLiteral("SELECT count(*) FROM jobs")).toInt(),
                  2);
