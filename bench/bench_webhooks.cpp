@@ -8,7 +8,9 @@
 // signs them, one request at a time per connection. After one second of warm-up it measures
 // for S seconds (default 10) and prints events/s acknowledged (each verified and committed
 // before its 200), latency percentiles, and how the inbox grouped the commits. Finally it
-// checks that the inbox holds exactly the acknowledged events.
+// checks that the inbox holds exactly the acknowledged events, and lets the event worker
+// (EventApplier, as `nobillctl serve` runs it) apply the inbox for up to 30 s, printing the
+// rate and the outcomes (bench/bench_eventapply.cpp measures the applier in depth).
 //
 //   nobill-bench-webhooks [seconds] [connections] [writers] [nosync]
 //
@@ -21,6 +23,7 @@
 #include "database/connection.h"
 #include "database/embeddedcluster.h"
 #include "database/migrator.h"
+#include "stripeevents/eventapplier.h"
 #include "webhooks/stripesignature.h"
 #include "webhooks/webhooklistener.h"
 
@@ -365,6 +368,45 @@ int main(int argc, char **argv)
     std::printf("inbox rows: %s (listener stored %llu)%s\n", qPrintable(rows),
                 static_cast<unsigned long long>(stored),
                 rows.toULongLong() == stored ? "" : "  MISMATCH");
+
+    // The worker's side: how fast the stored events are applied (or set aside).
+    const QString worker = QStringLiteral("bench-worker");
+    if (Status opened = openConnection(options.database, worker); !opened) {
+        std::fprintf(stderr, "worker: %s\n", qPrintable(opened.error().message));
+        return 1;
+    }
+    DrainStats applied;
+    QElapsedTimer applyClock;
+    applyClock.start();
+    {
+        EventApplier applier(worker);
+        while (applyClock.elapsed() < 30000) {
+            Result<DrainStats> round = applier.processDue(500);
+            if (!round) {
+                std::fprintf(stderr, "worker: %s\n", qPrintable(round.error().message));
+                break;
+            }
+            if (round->total() == 0)
+                break;
+            applied.applied += round->applied;
+            applied.stale += round->stale;
+            applied.ignored += round->ignored;
+            applied.waiting += round->waiting;
+            applied.failed += round->failed;
+            applied.skipped += round->skipped;
+        }
+        applier.releaseStatements();
+    }
+    const double applySeconds = double(applyClock.nsecsElapsed()) / 1e9;
+    closeConnection(worker);
+    QString left;
+    exec(owner, QStringLiteral("SELECT count(*) FROM stripe_events WHERE status = 'received'"),
+         &left);
+    std::printf("worker: %d events handled in %.2f s = %.0f events/s (applied %d, stale %d, "
+                "ignored %d, waiting %d, failed %d, skipped %d); %s still received\n",
+                applied.total(), applySeconds, double(applied.total()) / applySeconds,
+                applied.applied, applied.stale, applied.ignored, applied.waiting, applied.failed,
+                applied.skipped, qPrintable(left));
     closeConnection(owner);
     return 0;
 }
