@@ -11,6 +11,7 @@
 #include "stripeevents/eventpoller.h"
 
 #include <QElapsedTimer>
+#include <QJsonArray>
 #include <QSignalSpy>
 #include <QSqlDatabase>
 #include <QSqlError>
@@ -61,6 +62,36 @@ QString createCustomer(FakeStripeServer &fake, const QString &orgId)
     return id;
 }
 
+// A Stripe call, waited for (the fake runs on this thread's event loop).
+QJsonObject call(FakeStripeServer &fake, const QByteArray &method, const QString &path,
+                 const QVariantMap &params = {})
+{
+    StripeClientOptions o;
+    o.baseUrl = fake.baseUrl();
+    o.secretKey = QStringLiteral("sk_test_poller");
+    StripeClient client(o);
+    QJsonObject object;
+    bool done = false;
+    auto answer = [&](const StripeReply &reply) {
+        if (!reply.ok)
+            qWarning().noquote() << reply.error.sentence();
+        object = reply.object;
+        done = true;
+    };
+    static int key = 0;
+    const QString idempotencyKey = QStringLiteral("e2e-%1").arg(++key);
+    if (method == "GET")
+        client.get(path, params, answer);
+    else if (method == "DELETE")
+        client.remove(path, idempotencyKey, answer);
+    else
+        client.post(path, params, idempotencyKey, answer);
+    QElapsedTimer waited;
+    waited.start();
+    while (!done && waited.elapsed() < 10000)
+        QTest::qWait(10);
+    return object;
+}
 } // namespace
 
 class TestEventPoller : public QObject
@@ -141,6 +172,105 @@ private slots:
         QCOMPARE(
             scalar(db, QStringLiteral("SELECT stripe_customer_id FROM organizations")).toString(),
             customer);
+    }
+
+    void stripesOwnShapesEndInStripesState()
+    {
+        // What the job worker would do, against the fake: catalog, customer, subscription,
+        // then a seat change and a cancellation; then pull and apply everything.
+        TestDatabase db;
+        NOBILL_REQUIRE_DB(db);
+        const QString product = call(*m_fake, "POST", QStringLiteral("/v1/products"),
+                                     {{QStringLiteral("name"), QStringLiteral("Team")}})
+                                    .value(QStringLiteral("id"))
+                                    .toString();
+        const QString price =
+            call(*m_fake, "POST", QStringLiteral("/v1/prices"),
+                 {{QStringLiteral("product"), product},
+                  {QStringLiteral("unit_amount"), 1500},
+                  {QStringLiteral("currency"), QStringLiteral("eur")},
+                  {QStringLiteral("recurring"),
+                   QVariantMap{{QStringLiteral("interval"), QStringLiteral("month")}}}})
+                .value(QStringLiteral("id"))
+                .toString();
+        const QString customer = createCustomer(*m_fake, OrgA);
+        QVERIFY(!product.isEmpty() && !price.isEmpty() && !customer.isEmpty());
+        QSqlQuery owner(QSqlDatabase::database(db.connectionName()));
+        QVERIFY2(
+            owner.exec(
+                QStringLiteral(
+                    "INSERT INTO organizations (id, name, slug, billing_email, currency) VALUES "
+                    "('%1', 'Acme Ltd', 'acme', 'ap@acme.example', 'EUR'); "
+                    "INSERT INTO products (id, name, stripe_product_id) VALUES "
+                    "('00000000-0000-0000-0000-0000000000d1', 'Team', '%2'); "
+                    "INSERT INTO plans (product_id, name, amount, currency, stripe_price_id) "
+                    "VALUES ('00000000-0000-0000-0000-0000000000d1', 'Team monthly', 1500, "
+                    "'EUR', '%3')")
+                    .arg(OrgA, product, price)),
+            qPrintable(owner.lastError().text()));
+
+        m_fake->advanceClock(60);
+        const QJsonObject sub =
+            call(*m_fake, "POST", QStringLiteral("/v1/subscriptions"),
+                 {{QStringLiteral("customer"), customer},
+                  {QStringLiteral("items"),
+                   QVariantList{QVariantMap{{QStringLiteral("price"), price},
+                                            {QStringLiteral("quantity"), 3}}}}});
+        const QString subId = sub.value(QStringLiteral("id")).toString();
+        QVERIFY(subId.startsWith(QLatin1String("sub_")));
+        const QString item = sub.value(QStringLiteral("items"))
+                                 .toObject()
+                                 .value(QStringLiteral("data"))
+                                 .toArray()
+                                 .first()
+                                 .toObject()
+                                 .value(QStringLiteral("id"))
+                                 .toString();
+        m_fake->advanceClock(60);
+        call(*m_fake, "POST", QStringLiteral("/v1/subscriptions/") + subId,
+             {{QStringLiteral("items"), QVariantList{QVariantMap{{QStringLiteral("id"), item},
+                                                                 {QStringLiteral("quantity"), 5}}}},
+              {QStringLiteral("proration_behavior"), QStringLiteral("none")}});
+        m_fake->advanceClock(60);
+        call(*m_fake, "DELETE", QStringLiteral("/v1/subscriptions/") + subId);
+
+        auto login = test::createServiceLogin(db, QStringLiteral("e2e"));
+        QVERIFY(login);
+        EventPoller poller(login.value(), stripeOptions());
+        QSignalSpy finished(&poller, &EventPoller::pollFinished);
+        poller.pollOnce();
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 15000);
+        QVERIFY2(finished.at(0).at(0).toBool(), qPrintable(finished.at(0).at(3).toString()));
+        QCOMPARE(finished.at(0).at(1).toInt(), static_cast<int>(m_fake->events().size()));
+        {
+            test::ScopedConnection service(login.value());
+            QVERIFY(service.isOpen());
+            EventApplier applier(service.name());
+            for (int round = 0; round < 3; ++round) // waiting events are woken, then applied
+                QVERIFY(applier.processDue(100));
+            applier.releaseStatements();
+        }
+        QCOMPARE(scalar(db, QStringLiteral("SELECT count(*) FROM stripe_events WHERE status "
+                                           "IN ('received', 'waiting', 'failed')"))
+                     .toInt(),
+                 0);
+        const QJsonObject finalSub = m_fake->object(subId);
+        QCOMPARE(scalar(db, QStringLiteral("SELECT status || ' ' || quantity FROM subscriptions "
+                                           "WHERE stripe_subscription_id = '%1'")
+                                .arg(subId))
+                     .toString(),
+                 finalSub.value(QStringLiteral("status")).toString() + QStringLiteral(" 5"));
+        // Every invoice says what Stripe says of it now.
+        const QList<QJsonObject> invoices = m_fake->objects(QStringLiteral("invoice"));
+        QVERIFY(!invoices.isEmpty());
+        for (const QJsonObject &invoice : invoices) {
+            QCOMPARE(scalar(db, QStringLiteral("SELECT status || ' ' || amount_paid FROM invoices "
+                                               "WHERE stripe_invoice_id = '%1'")
+                                    .arg(invoice.value(QStringLiteral("id")).toString()))
+                         .toString(),
+                     invoice.value(QStringLiteral("status")).toString() + QLatin1Char(' ') +
+                         QString::number(invoice.value(QStringLiteral("amount_paid")).toInteger()));
+        }
     }
 
     void pushedFirstIsNotStoredTwice()
