@@ -497,12 +497,14 @@ void TestStripeClient::lostReplyIsRetriedWithoutSecondObject()
     // arrived. The retry must get the first result, not a second customer.
     QFETCH(QString, fault);
     StripeClientOptions o = options();
-    o.timeoutMs = 300;
+    // Room for the retry to be answered in time on a loaded machine; the held reply comes
+    // well after that.
+    o.timeoutMs = 1500;
     m_client = std::make_unique<StripeClient>(o);
     FakeStripeServer::Faults faults;
     faults.next = 1;
     faults.nextKind = fault;
-    faults.slowMs = 1500;
+    faults.slowMs = 5000;
     m_fake->setFaults(faults);
     const StripeReply reply =
         post(QStringLiteral("/v1/customers"), customerParams(QStringLiteral("lost@example.com")),
