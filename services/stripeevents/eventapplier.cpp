@@ -186,12 +186,11 @@ Result<EventOutcome> EventApplier::processOne(const QString &eventId)
 {
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     auto done = inTransaction(db, [&]() -> Result<EventOutcome> {
-        // Audit rows written by the triggers in this transaction say "webhook".
-        if (auto s = run(QStringLiteral("SELECT set_config('nobill.source', 'webhook', "
-                                        "true)"));
-            !s)
-            return s.error();
-        auto row = run(QStringLiteral("SELECT payload::text, attempts FROM stripe_events "
+        // Audit rows written by the triggers in this transaction say "webhook" (set in the
+        // same statement that locks the event: one round trip less per event).
+        auto row = run(QStringLiteral("SELECT payload::text, attempts, "
+                                      "  set_config('nobill.source', 'webhook', true) "
+                                      "FROM stripe_events "
                                       "WHERE id = ? AND status IN ('received', 'waiting') "
                                       "FOR UPDATE SKIP LOCKED"),
                        {eventId});
@@ -458,7 +457,19 @@ Result<EventApplier::Decision> EventApplier::applySubscription(const MappedEvent
                       "current_period_start, "
                       "  current_period_end, cancel_at_period_end, canceled_at, trial_end) "
                       "VALUES (?::uuid, ?::uuid, ?, ?, ?, ?, ?, ?::timestamptz, ?::timestamptz, ?, "
-                      "  ?::timestamptz, ?::timestamptz)"),
+                      "  ?::timestamptz, ?::timestamptz) "
+                      // Another processor may have added it since we looked (it held the
+                      // object's record then): update it, in the same tenant only.
+                      "ON CONFLICT ON CONSTRAINT subscriptions_stripe_subscription_id_key DO "
+                      "UPDATE SET plan_id = EXCLUDED.plan_id, status = EXCLUDED.status, "
+                      "  quantity = EXCLUDED.quantity, collection_method = "
+                      "  EXCLUDED.collection_method, days_until_due = EXCLUDED.days_until_due, "
+                      "  current_period_start = EXCLUDED.current_period_start, "
+                      "  current_period_end = EXCLUDED.current_period_end, "
+                      "  cancel_at_period_end = EXCLUDED.cancel_at_period_end, "
+                      "  canceled_at = EXCLUDED.canceled_at, trial_end = EXCLUDED.trial_end, "
+                      "  version = subscriptions.version + 1 "
+                      "WHERE subscriptions.organization_id = EXCLUDED.organization_id"),
                   {orgId, planId, s.subscriptionId, s.status, s.quantity, s.collectionMethod, days,
                    timeValue(s.currentPeriodStart), timeValue(s.currentPeriodEnd),
                    s.cancelAtPeriodEnd, timeValue(s.canceledAt), timeValue(s.trialEnd)})
@@ -565,7 +576,18 @@ Result<EventApplier::Decision> EventApplier::applyInvoice(const MappedEvent &eve
             "  hosted_invoice_url, finalized_at, paid_at, created_at) "
             "VALUES (?::uuid, ?, ?, ?::uuid, ?, ?, ?, ?, ?, ?, ?, ?, ?::timestamptz, "
             "  ?::timestamptz, ?::timestamptz, ?, ?::timestamptz, ?::timestamptz, "
-            "  ?::timestamptz)");
+            "  ?::timestamptz) "
+            // Added by another processor since we looked: update it, same tenant only.
+            "ON CONFLICT ON CONSTRAINT invoices_stripe_invoice_id_key DO UPDATE SET "
+            "  subscription_id = EXCLUDED.subscription_id, number = EXCLUDED.number, "
+            "  status = EXCLUDED.status, subtotal = EXCLUDED.subtotal, tax = EXCLUDED.tax, "
+            "  total = EXCLUDED.total, amount_due = EXCLUDED.amount_due, "
+            "  amount_paid = EXCLUDED.amount_paid, amount_remaining = "
+            "  EXCLUDED.amount_remaining, period_start = EXCLUDED.period_start, "
+            "  period_end = EXCLUDED.period_end, due_date = EXCLUDED.due_date, "
+            "  hosted_invoice_url = EXCLUDED.hosted_invoice_url, "
+            "  finalized_at = EXCLUDED.finalized_at, paid_at = EXCLUDED.paid_at "
+            "WHERE invoices.organization_id = EXCLUDED.organization_id");
     } else {
         values = common;
         values << id;
@@ -685,25 +707,22 @@ Status EventApplier::record(const QString &eventId, int attempts, const Decision
             retryAt = QDateTime::currentDateTimeUtc().addSecs(delay).toString(Qt::ISODateWithMs);
         }
     }
+    // In the same statement: events that waited for what this one brought are due now,
+    // not at their backoff.
     auto u = run(
-        QStringLiteral("UPDATE stripe_events SET status = ?, attempts = attempts + 1, "
+        QStringLiteral("WITH woken AS (UPDATE stripe_events SET retry_at = NULL "
+                       "  WHERE status = 'waiting' AND waiting_for = ANY (?::text[]) AND id <> ?) "
+                       "UPDATE stripe_events SET status = ?, attempts = attempts + 1, "
                        "  last_error = ?, retry_at = ?::timestamptz, waiting_for = ?, "
                        "  processed_at = CASE WHEN ? IN ('processed', 'ignored') THEN now() END, "
                        "  organization_id = coalesce(organization_id, ?::uuid) "
                        "WHERE id = ?"),
-        {statusOf(outcome), nullIfEmpty(message.left(2000)), retryAt,
+        {textArray(outcome == EventOutcome::Applied ? d.wake : QStringList()), eventId,
+         statusOf(outcome), nullIfEmpty(message.left(2000)), retryAt,
          outcome == EventOutcome::Waiting ? nullIfEmpty(d.waitingFor) : nullText(),
          statusOf(outcome), nullIfEmpty(d.organizationId), eventId});
     if (!u)
         return u.error();
-    // Events that waited for what this one brought are due now, not at their backoff.
-    if (outcome == EventOutcome::Applied && !d.wake.isEmpty()) {
-        auto w = run(QStringLiteral("UPDATE stripe_events SET retry_at = NULL "
-                                    "WHERE status = 'waiting' AND waiting_for = ANY (?::text[])"),
-                     {textArray(d.wake)});
-        if (!w)
-            return w.error();
-    }
     return {};
 }
 

@@ -18,8 +18,11 @@
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QTest>
+#include <QThread>
 
 #include <algorithm>
+#include <atomic>
+#include <memory>
 #include <optional>
 
 using namespace nobill;
@@ -355,6 +358,77 @@ private slots:
                                          QStringLiteral("active"))));
         QVERIFY(applier.processOne(b));
         QCOMPARE(subscriptionStatus(db, QStringLiteral("sub_1")), QStringLiteral("canceled"));
+    }
+
+    void twoProcessorsSideBySideApplyEachEventOnce()
+    {
+        TestDatabase db;
+        NOBILL_REQUIRE_DB(db);
+        QVERIFY(seed(db));
+        // Ten subscriptions, twenty updates each, stored in a scrambled order.
+        constexpr int Subscriptions = 10;
+        constexpr int Updates = 20;
+        const QStringList statuses = {QStringLiteral("active"), QStringLiteral("past_due"),
+                                      QStringLiteral("unpaid"), QStringLiteral("trialing")};
+        for (int k = 0; k < Updates; ++k) {
+            for (int n = 0; n < Subscriptions; ++n) {
+                const int u = (k * 7 + n * 3) % Updates; // every u once per subscription
+                QVERIFY(store(db, QStringLiteral("evt_p%1x%2").arg(n).arg(u),
+                              QStringLiteral("customer.subscription.updated"), T0 + 10 * u,
+                              subscriptionObject(QStringLiteral("sub_%1").arg(n),
+                                                 QStringLiteral("cus_A"), statuses[u % 4],
+                                                 QStringLiteral("price_T"), u + 1)));
+            }
+        }
+        auto login = test::createServiceLogin(db, QStringLiteral("pair"));
+        QVERIFY(login);
+        std::atomic<int> applied{0};
+        std::atomic<int> errors{0};
+        auto work = [&]() {
+            ScopedConnection connection(login.value());
+            if (!connection.isOpen()) {
+                ++errors;
+                return;
+            }
+            EventApplier applier(connection.name());
+            for (;;) {
+                auto stats = applier.processDue(7);
+                if (!stats) {
+                    ++errors;
+                    break;
+                }
+                applied += stats->applied;
+                if (stats->total() == 0)
+                    break;
+            }
+            applier.releaseStatements();
+        };
+        std::unique_ptr<QThread> a(QThread::create(work));
+        std::unique_ptr<QThread> b(QThread::create(work));
+        a->start();
+        b->start();
+        QVERIFY(a->wait(120000));
+        QVERIFY(b->wait(120000));
+        QCOMPARE(errors.load(), 0);
+        QCOMPARE(scalar(db, QStringLiteral("SELECT count(*) FROM stripe_events WHERE status NOT "
+                                           "IN ('processed', 'ignored')"))
+                     .toInt(),
+                 0);
+        QCOMPARE(
+            scalar(db, QStringLiteral("SELECT count(*) FROM stripe_events WHERE attempts <> 1"))
+                .toInt(),
+            0);
+        QCOMPARE(scalar(db, QStringLiteral("SELECT count(*) FROM stripe_events WHERE status = "
+                                           "'processed'"))
+                     .toInt(),
+                 applied.load());
+        // Every subscription says what its newest event says.
+        QCOMPARE(scalar(db, QStringLiteral("SELECT count(*) FROM subscriptions WHERE quantity = "
+                                           "%1 AND status = '%2'")
+                                .arg(Updates)
+                                .arg(statuses[(Updates - 1) % 4]))
+                     .toInt(),
+                 Subscriptions);
     }
 
     void duplicateDeliveriesApplyOnce()
