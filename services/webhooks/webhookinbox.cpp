@@ -155,6 +155,7 @@ void WebhookInbox::run(Writer &writer)
         std::vector<std::pair<quint64, InboxEvent>> events;
         QList<quint64> probes;
         bool stopping = false;
+        bool more = false;
         {
             std::unique_lock<std::mutex> lock(m_mutex);
             m_wake.wait(lock,
@@ -166,6 +167,7 @@ void WebhookInbox::run(Writer &writer)
                 m_pending.pop_front();
             }
             probes.swap(m_probes);
+            more = !m_pending.empty();
         }
         if (stopping) {
             // Not committed, so not acknowledged: the sender retries.
@@ -182,7 +184,7 @@ void WebhookInbox::run(Writer &writer)
             deliver(std::move(replies));
             break;
         }
-        if (!m_pending.empty())
+        if (more)
             m_wake.notify_one(); // more than one batch waits: another writer takes the rest
         QList<InboxReply> replies;
         if (!events.empty())

@@ -1,5 +1,7 @@
 #include "webhooks/webhooklistener.h"
 
+#include "webhooks/httprequesthead.h"
+
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QFile>
@@ -56,20 +58,6 @@ QByteArray statusText(int status)
     }
 }
 
-bool parseLength(QByteArrayView text, qint64 *out)
-{
-    if (text.isEmpty() || text.size() > 15)
-        return false;
-    qint64 value = 0;
-    for (const char c : text) {
-        if (c < '0' || c > '9')
-            return false;
-        value = value * 10 + (c - '0');
-    }
-    *out = value;
-    return true;
-}
-
 Result<QSslConfiguration> loadTls(const QString &certificateFile, const QString &keyFile)
 {
     const QList<QSslCertificate> chain = QSslCertificate::fromPath(certificateFile);
@@ -113,15 +101,7 @@ struct WebhookListener::Connection
 
     // The request being read.
     Route route = Route::Webhook;
-    qint64 contentLength = -1;
-    QByteArray method;
-    QByteArray path;
-    QByteArray signature;
-    int signatureHeaders = 0;
-    bool keepAlive = true;
-    bool expectContinue = false;
-    bool transferEncoding = false;
-    bool badLength = false;
+    HttpRequestHead request;
 };
 
 WebhookListener::WebhookListener(WebhookListenerOptions options, QObject *parent)
@@ -306,10 +286,10 @@ void WebhookListener::process(Connection *connection)
                 continue;
             routeHead(connection);
         } else if (connection->state == State::Body) {
-            if (connection->buffer.size() < connection->contentLength)
+            if (connection->buffer.size() < connection->request.contentLength)
                 return;
-            const QByteArray body = connection->buffer.left(connection->contentLength);
-            connection->buffer.remove(0, connection->contentLength);
+            const QByteArray body = connection->buffer.left(connection->request.contentLength);
+            connection->buffer.remove(0, connection->request.contentLength);
             handleWebhook(connection, body);
         } else {
             return;
@@ -320,100 +300,54 @@ void WebhookListener::process(Connection *connection)
 bool WebhookListener::parseHead(Connection *connection, QByteArrayView head)
 {
     connection->route = Connection::Route::Webhook;
-    connection->contentLength = -1;
-    connection->signature.clear();
-    connection->signatureHeaders = 0;
-    connection->expectContinue = false;
-    connection->transferEncoding = false;
-    connection->badLength = false;
-
-    qsizetype lineEnd = head.indexOf("\r\n");
-    const QByteArrayView requestLine = lineEnd < 0 ? head : head.first(lineEnd);
-    const QList<QByteArray> parts = requestLine.toByteArray().split(' ');
-    if (parts.size() != 3 || parts.at(0).isEmpty() || !parts.at(1).startsWith('/') ||
-        !parts.at(2).startsWith("HTTP/1.")) {
+    switch (parseHttpRequestHead(head, &connection->request)) {
+    case HttpHeadError::None:
+        return true;
+    case HttpHeadError::BadRequestLine:
         reject(connection, 400, "bad_request", tr("The request line is malformed."), true);
         return false;
-    }
-    connection->method = parts.at(0);
-    connection->path = parts.at(1);
-    const qsizetype query = connection->path.indexOf('?');
-    if (query >= 0)
-        connection->path.truncate(query);
-    const bool http10 = parts.at(2) == "HTTP/1.0";
-    connection->keepAlive = !http10;
-
-    while (lineEnd >= 0) {
-        const qsizetype start = lineEnd + 2;
-        lineEnd = head.indexOf("\r\n", start);
-        const QByteArrayView line =
-            lineEnd < 0 ? head.sliced(start) : head.sliced(start, lineEnd - start);
-        const qsizetype colon = line.indexOf(':');
-        if (colon <= 0 || line.front() == ' ' || line.front() == '\t') {
-            reject(connection, 400, "bad_request", tr("A request header is malformed."), true);
-            return false;
-        }
-        const QByteArray name = line.first(colon).toByteArray().toLower();
-        const QByteArray value = line.sliced(colon + 1).toByteArray().trimmed();
-        if (name == "content-length") {
-            qint64 length = 0;
-            if (!parseLength(value, &length) ||
-                (connection->contentLength >= 0 && connection->contentLength != length))
-                connection->badLength = true;
-            connection->contentLength = length;
-        } else if (name == "transfer-encoding") {
-            connection->transferEncoding = true;
-        } else if (name == "stripe-signature") {
-            ++connection->signatureHeaders;
-            connection->signature = value;
-        } else if (name == "connection") {
-            const QByteArray option = value.toLower();
-            if (option.contains("close"))
-                connection->keepAlive = false;
-            else if (option.contains("keep-alive"))
-                connection->keepAlive = true;
-        } else if (name == "expect") {
-            connection->expectContinue = value.toLower() == "100-continue";
-        }
-    }
-    if (connection->badLength) {
+    case HttpHeadError::BadHeaderLine:
+        reject(connection, 400, "bad_request", tr("A request header is malformed."), true);
+        return false;
+    case HttpHeadError::BadContentLength:
         reject(connection, 400, "bad_request", tr("The Content-Length header is malformed."), true);
         return false;
     }
-    return true;
+    return false;
 }
 
 void WebhookListener::routeHead(Connection *connection)
 {
     using Route = Connection::Route;
     // A body we will not read leaves the stream out of step: such answers close.
-    const bool hasBody = connection->contentLength > 0 || connection->transferEncoding;
-    if (connection->path == WebhookPath) {
-        if (connection->method != "POST") {
+    const bool hasBody =
+        connection->request.contentLength > 0 || connection->request.transferEncoding;
+    if (connection->request.path == WebhookPath) {
+        if (connection->request.method != "POST") {
             reject(connection, 405, "method_not_allowed", tr("Only POST is accepted on this path."),
                    hasBody, "Allow: POST\r\n");
             return;
         }
         ++m_metrics.received;
-        if (connection->transferEncoding || connection->contentLength < 0) {
+        if (connection->request.transferEncoding || connection->request.contentLength < 0) {
             reject(connection, 411, "length_required",
                    tr("The request needs a Content-Length header."), true);
             return;
         }
-        if (connection->contentLength > m_options.bodyLimit) {
+        if (connection->request.contentLength > m_options.bodyLimit) {
             // Refused on the headers alone: not a byte of the body is read.
             reject(connection, 413, "body_too_large",
                    tr("The request body is larger than %1 bytes.").arg(m_options.bodyLimit), true);
             return;
         }
-        if (connection->expectContinue)
+        if (connection->request.expectContinue)
             connection->socket->write("HTTP/1.1 100 Continue\r\n\r\n");
         connection->route = Route::Webhook;
         connection->state = Connection::State::Body;
         return;
     }
-    if (connection->path == "/healthz" || connection->path == "/metrics") {
-        if (connection->method != "GET") {
+    if (connection->request.path == "/healthz" || connection->request.path == "/metrics") {
+        if (connection->request.method != "GET") {
             reject(connection, 405, "method_not_allowed", tr("Only GET is accepted on this path."),
                    hasBody, "Allow: GET\r\n");
             return;
@@ -422,7 +356,7 @@ void WebhookListener::routeHead(Connection *connection)
             reject(connection, 400, "bad_request", tr("A GET request has no body."), true);
             return;
         }
-        connection->route = connection->path == "/healthz" ? Route::Health : Route::Metrics;
+        connection->route = connection->request.path == "/healthz" ? Route::Health : Route::Metrics;
         connection->state = Connection::State::Waiting;
         connection->deadline.stop();
         m_inbox->probe(connection->id);
@@ -433,14 +367,14 @@ void WebhookListener::routeHead(Connection *connection)
 
 void WebhookListener::handleWebhook(Connection *connection, const QByteArray &body)
 {
-    if (connection->signatureHeaders > 1) {
+    if (connection->request.stripeSignatureHeaders > 1) {
         reject(connection, 400, "duplicate_header",
                tr("The request has more than one Stripe-Signature header."));
         return;
     }
     const SignatureRejection signature =
-        verifyStripeSignature(body, connection->signature, m_options.secrets, m_options.clock(),
-                              m_options.toleranceSeconds);
+        verifyStripeSignature(body, connection->request.stripeSignature, m_options.secrets,
+                              m_options.clock(), m_options.toleranceSeconds);
     if (signature != SignatureRejection::None) {
         reject(connection, 400, signatureRejectionCode(signature),
                signatureRejectionText(signature));
@@ -554,7 +488,7 @@ void WebhookListener::respond(Connection *connection, int status, const QByteArr
                               const QByteArray &contentType, bool close,
                               const QByteArray &extraHeaders)
 {
-    close = close || !connection->keepAlive;
+    close = close || !connection->request.keepAlive;
     QByteArray response;
     response.reserve(160 + body.size());
     response.append("HTTP/1.1 ")

@@ -23,6 +23,7 @@
 
 #include "core/result.h"
 #include "database/connectionsettings.h"
+#include "webhooks/httprequesthead.h"
 #include "webhooks/stripesignature.h"
 #include "webhooks/webhookinbox.h"
 #include "webhooks/webhookmetrics.h"

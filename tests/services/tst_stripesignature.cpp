@@ -1,6 +1,7 @@
 // Stripe-Signature parsing and verification, and the mapping of a verified body to an inbox
 // row: every kind of bad input the listener must refuse, as a table.
 
+#include "webhooks/httprequesthead.h"
 #include "webhooks/inboxevent.h"
 #include "webhooks/stripesignature.h"
 
@@ -13,6 +14,7 @@ using namespace nobill;
 
 Q_DECLARE_METATYPE(nobill::SignatureRejection)
 Q_DECLARE_METATYPE(nobill::EventRejection)
+Q_DECLARE_METATYPE(nobill::HttpHeadError)
 
 namespace {
 
@@ -261,6 +263,67 @@ private slots:
             EventRejection::None);
         QCOMPARE(event.customerId, QStringLiteral("cus_5"));
         QCOMPARE(event.apiVersion, QString());
+    }
+
+    void httpHead_data()
+    {
+        QTest::addColumn<QByteArray>("head");
+        QTest::addColumn<HttpHeadError>("expected");
+        using E = HttpHeadError;
+        QTest::newRow("post") << QByteArray("POST /stripe/webhook HTTP/1.1\r\nContent-Length: 5")
+                              << E::None;
+        QTest::newRow("no headers") << QByteArray("GET /healthz HTTP/1.0") << E::None;
+        QTest::newRow("empty") << QByteArray() << E::BadRequestLine;
+        QTest::newRow("two parts") << QByteArray("GET /") << E::BadRequestLine;
+        QTest::newRow("double space") << QByteArray("GET  / HTTP/1.1") << E::BadRequestLine;
+        QTest::newRow("absolute form") << QByteArray("GET http://a/ HTTP/1.1") << E::BadRequestLine;
+        QTest::newRow("HTTP/2") << QByteArray("GET / HTTP/2.0") << E::BadRequestLine;
+        QTest::newRow("method not a token") << QByteArray("G(T / HTTP/1.1") << E::BadRequestLine;
+        QTest::newRow("no colon") << QByteArray("GET / HTTP/1.1\r\nHost") << E::BadHeaderLine;
+        QTest::newRow("space before colon")
+            << QByteArray("GET / HTTP/1.1\r\nHost : a") << E::BadHeaderLine;
+        QTest::newRow("folded line")
+            << QByteArray("GET / HTTP/1.1\r\nHost: a\r\n b") << E::BadHeaderLine;
+        QTest::newRow("negative length")
+            << QByteArray("POST / HTTP/1.1\r\nContent-Length: -1") << E::BadContentLength;
+        QTest::newRow("huge length") << QByteArray("POST / HTTP/1.1\r\nContent-Length: "
+                                                   "9999999999999999999")
+                                     << E::BadContentLength;
+        QTest::newRow("two lengths") << QByteArray("POST / HTTP/1.1\r\nContent-Length: "
+                                                   "1\r\ncontent-length: 2")
+                                     << E::BadContentLength;
+        QTest::newRow("same length twice")
+            << QByteArray("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1") << E::None;
+    }
+
+    void httpHead()
+    {
+        QFETCH(QByteArray, head);
+        QFETCH(HttpHeadError, expected);
+        HttpRequestHead request;
+        QCOMPARE(int(parseHttpRequestHead(head, &request)), int(expected));
+    }
+
+    void httpHeadFields()
+    {
+        HttpRequestHead request;
+        QCOMPARE(parseHttpRequestHead("POST /stripe/webhook?a=b HTTP/1.1\r\nstripe-signature:  "
+                                      "t=1,v1=ab \r\nConnection: close\r\nExpect: "
+                                      "100-Continue\r\nContent-Length: 42",
+                                      &request),
+                 HttpHeadError::None);
+        QCOMPARE(request.method, QByteArray("POST"));
+        QCOMPARE(request.path, QByteArray("/stripe/webhook"));
+        QCOMPARE(request.stripeSignature, QByteArray("t=1,v1=ab"));
+        QCOMPARE(request.stripeSignatureHeaders, 1);
+        QCOMPARE(request.contentLength, qint64(42));
+        QVERIFY(!request.keepAlive);
+        QVERIFY(request.expectContinue);
+        QVERIFY(!request.transferEncoding);
+        QCOMPARE(parseHttpRequestHead("GET / HTTP/1.0\r\nConnection: Keep-Alive", &request),
+                 HttpHeadError::None);
+        QVERIFY(request.keepAlive);
+        QCOMPARE(request.contentLength, qint64(-1));
     }
 
     void batchDocument()

@@ -568,6 +568,10 @@ private slots:
         const WebhookMetrics &m = listener->metrics();
         QCOMPARE(m.stored.load(), quint64(Clients * PerClient));
         QCOMPARE(m.batchedEvents.load(), quint64(Clients * PerClient));
+        // Each round's 16 requests arrive together: if no two of all 400 ever shared a
+        // commit, group commit would not be happening.
+        QVERIFY(m.batches.load() < quint64(Clients * PerClient));
+        QVERIFY(m.largestBatch.load() > 1);
         qInfo("%llu events in %llu commits, largest %llu", m.batchedEvents.load(), m.batches.load(),
               m.largestBatch.load());
     }
