@@ -494,6 +494,82 @@ private slots:
         QVERIFY(nextStopped.wait(10000));
     }
 
+    void invoiceActions()
+    {
+        TestDatabase db;
+        NOBILL_REQUIRE_DB(db);
+        QVERIFY(seed(db));
+        FakeStripeServer fake;
+        QVERIFY(fake.start());
+        auto worker = makeWorker(db, fake, QStringLiteral("w5"), 2);
+        QVERIFY(worker);
+        worker->start();
+        const QString customer = enqueue(db, OrgA, jobkinds::SyncCustomer, {});
+        WAIT_DONE(db, customer);
+        const QString cus =
+            scalar(db, QStringLiteral("SELECT stripe_customer_id FROM organizations")).toString();
+
+        // Two subscriptions invoiced by e-mail: Stripe opens an invoice for each.
+        QStringList plans;
+        for (const QString &plan : {PlanPro})
+            plans << enqueue(db, QString(), jobkinds::SyncPlan,
+                             {{QStringLiteral("plan_id"), plan}});
+        WAIT_DONE(db, plans.first());
+        for (const QString &sub : {SubA, SubB}) {
+            const QString created =
+                enqueue(db, OrgA, jobkinds::CreateSubscription,
+                        {{QStringLiteral("subscription_id"), sub},
+                         {QStringLiteral("collection"), QStringLiteral("send_invoice")},
+                         {QStringLiteral("days_until_due"), 30}});
+            WAIT_DONE(db, created);
+            QCOMPARE(statusOf(db, created), QStringLiteral("succeeded"));
+        }
+        QStringList invoices;
+        for (const QJsonObject &invoice : fake.objects(QStringLiteral("invoice"))) {
+            if (invoice.value(QLatin1String("status")).toString() == QLatin1String("open") &&
+                invoice.value(QLatin1String("customer")).toString() == cus)
+                invoices.prepend(invoice.value(QLatin1String("id")).toString());
+        }
+        QCOMPARE(invoices.size(), 2);
+        for (int i = 0; i < 2; ++i)
+            QVERIFY(exec(db, QStringLiteral("INSERT INTO invoices (id, organization_id, status, "
+                                            "currency, stripe_invoice_id) VALUES "
+                                            "('00000000-0000-0000-0000-00000000d00%1', '%2', "
+                                            "'open', 'EUR', '%3')")
+                                 .arg(i)
+                                 .arg(OrgA, invoices.at(i))));
+        auto run = [&](const QString &kind, int invoice) {
+            const QString job =
+                enqueue(db, OrgA, kind,
+                        {{QStringLiteral("invoice_id"),
+                          QStringLiteral("00000000-0000-0000-0000-00000000d00%1").arg(invoice)},
+                         {QStringLiteral("stripe_invoice_id"), invoices.at(invoice)}});
+            [[maybe_unused]] const bool ended = QTest::qWaitFor(
+                [&]() {
+                    return statusOf(db, job) == QLatin1String("succeeded") ||
+                           statusOf(db, job) == QLatin1String("failed");
+                },
+                30000);
+            return scalar(db, QStringLiteral("SELECT status || ' ' || coalesce(last_error, '') "
+                                             "FROM jobs WHERE id = '%1'")
+                                  .arg(job))
+                .toString()
+                .trimmed();
+        };
+        QCOMPARE(run(jobkinds::SendInvoice, 0), QStringLiteral("succeeded"));
+        QCOMPARE(run(jobkinds::MarkInvoiceUncollectible, 0), QStringLiteral("succeeded"));
+        QCOMPARE(run(jobkinds::VoidInvoice, 1), QStringLiteral("succeeded"));
+        QCOMPARE(scalar(db, QStringLiteral("SELECT string_agg(status, ',' ORDER BY id) FROM "
+                                           "invoices"))
+                     .toString(),
+                 QStringLiteral("uncollectible,void"));
+        QCOMPARE(fake.object(invoices.at(1)).value(QLatin1String("status")).toString(),
+                 QStringLiteral("void"));
+        QSignalSpy stopped(worker.get(), &JobWorker::stopped);
+        worker->stop();
+        QVERIFY(stopped.wait(10000));
+    }
+
 private:
     static int firstQuantity(const QJsonObject &subscription)
     {
