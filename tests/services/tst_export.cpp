@@ -26,6 +26,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <memory>
+
 using namespace nobill;
 using nobill::test::TestDatabase;
 
@@ -172,7 +174,30 @@ CtlRun runCtl(const QStringList &arguments)
 class ExportTest : public QObject
 {
     Q_OBJECT
+
+    // The demo platform, seeded once for the tests that only read it (seeding takes seconds).
+    std::unique_ptr<TestDatabase> m_demo;
+    bool demoDatabase()
+    {
+        if (m_demo)
+            return true;
+        auto db = std::make_unique<TestDatabase>();
+        if (!db->isValid()) {
+            qWarning() << db->error();
+            return false;
+        }
+        Status seeded = seedDemoData(db->connectionName());
+        if (!seeded) {
+            qWarning() << seeded.error().message;
+            return false;
+        }
+        m_demo = std::move(db);
+        return true;
+    }
+
 private slots:
+    void cleanupTestCase() { m_demo.reset(); }
+
     void streamsTheFilteredListAndRoundTrips()
     {
         TestDatabase db;
@@ -263,10 +288,8 @@ private slots:
 
     void everyAreaRoundTripsWithItsFilter()
     {
-        TestDatabase db;
-        NOBILL_REQUIRE_DB(db);
-        Status seeded = seedDemoData(db.connectionName());
-        QVERIFY2(seeded, qPrintable(seeded ? QString() : seeded.error().message));
+        QVERIFY(demoDatabase());
+        const TestDatabase &db = *m_demo;
         const QString busiest =
             scalar(db, QStringLiteral("SELECT organization_id FROM memberships GROUP BY 1 "
                                       "ORDER BY count(*) DESC, 1 LIMIT 1"))
@@ -376,10 +399,8 @@ private slots:
     {
         if (!QFile::exists(nobillctlPath()))
             QSKIP("nobillctl is not built in this build tree (ninja nobillctl)");
-        TestDatabase db;
-        NOBILL_REQUIRE_DB(db);
-        Status seeded = seedDemoData(db.connectionName());
-        QVERIFY2(seeded, qPrintable(seeded ? QString() : seeded.error().message));
+        QVERIFY(demoDatabase());
+        const TestDatabase &db = *m_demo;
         const QString uri = db.settings().toUri(true);
         QTemporaryDir dir;
 

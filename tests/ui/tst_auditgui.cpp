@@ -1,5 +1,6 @@
 // The Audit log screen offscreen: filter by table, open a change's before/after, verify the
-// chain (intact, then broken by the owner and shown).
+// chain (intact, then broken by the owner and shown); rows written by another session appear
+// while the selection and the scroll position stay.
 
 #include "testcluster.h"
 
@@ -7,11 +8,14 @@
 #include "audit/auditlistmodel.h"
 #include "audit/auditlogpage.h"
 #include "common/messagebanner.h"
+#include "database/changefeed.h"
 
 #include <QCheckBox>
 #include <QComboBox>
 #include <QLabel>
 #include <QPushButton>
+#include <QScrollBar>
+#include <QSignalSpy>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -101,6 +105,50 @@ private slots:
         QCOMPARE(entity->currentIndex(), 0); // filters cleared for the jump
         QTRY_COMPARE_WITH_TIMEOUT(page.view()->selectionModel()->selectedRows().value(0).row(), 0,
                                   5000);
+    }
+
+    void rowsOfAnotherSessionAppearWithoutLosingThePlace()
+    {
+        TestDatabase db;
+        NOBILL_REQUIRE_DB(db);
+        // More audit rows than a page, so the operator can be somewhere in the middle.
+        exec(db, QStringLiteral("INSERT INTO organizations (name, slug, billing_email, currency) "
+                                "SELECT 'Tenant ' || g, 'tenant-' || g, 't' || g || "
+                                "'@example.com', 'EUR' FROM generate_series(1, 300) g"));
+        ChangeFeed feed(db.settings());
+        QSignalSpy listening(&feed, &ChangeFeed::listeningChanged);
+        QVERIFY(listening.wait(10000));
+        AuditLogPage page(db.settings());
+        page.setChangeFeed(&feed);
+        page.resize(1200, 800);
+        page.show();
+        page.activate();
+        QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy() && page.model()->rowCount() >= 200, 10000);
+        const qint64 newestBefore = page.model()->entryAt(0).id;
+
+        // The operator reads further down, with a row selected.
+        page.view()->selectRow(40);
+        const qint64 selectedId = page.model()->entryAt(40).id;
+        page.view()->scrollTo(page.model()->index(60, 0), QAbstractItemView::PositionAtTop);
+        QTRY_VERIFY(page.view()->verticalScrollBar()->value() > 0);
+        const auto topRow = [&page]() {
+            return page.view()->rowAt(1);
+        };
+        const qint64 topId = page.model()->entryAt(topRow()).id;
+        const int loaded = page.model()->rowCount();
+
+        // Another session (the owner's connection here) changes three tenants.
+        exec(db, QStringLiteral("UPDATE organizations SET city = 'Lyon' WHERE slug IN "
+                                "('tenant-1', 'tenant-2', 'tenant-3')"));
+        QTRY_COMPARE_WITH_TIMEOUT(page.model()->rowCount(), loaded + 3, 5000);
+        QCOMPARE(page.model()->entryAt(0).id, newestBefore + 3);
+        QCOMPARE(page.model()->entryAt(0).action, QStringLiteral("update"));
+        QCOMPARE(page.model()->entryAt(3).id, newestBefore);
+        // Still on the same rows, with the same one selected.
+        const QModelIndexList selected = page.view()->selectionModel()->selectedRows();
+        QCOMPARE(selected.size(), 1);
+        QCOMPARE(page.model()->entryAt(selected.first().row()).id, selectedId);
+        QTRY_COMPARE(page.model()->entryAt(topRow()).id, topId);
     }
 
     void verifyIsForPlatformAdministrators()

@@ -11,12 +11,14 @@
 
 #include "access/sessionaccess.h"
 #include "common/messagebanner.h"
+#include "database/changefeed.h"
 
 #include <QComboBox>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QSignalSpy>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -194,6 +196,42 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy(), 10000);
         QVERIFY(!page.reprocessButton()->isEnabled());
         QVERIFY(page.reprocessButton()->toolTip().contains(QLatin1String("webhooks.manage")));
+    }
+
+    void newAndHandledEventsShowUpInPlace()
+    {
+        TestDatabase db;
+        NOBILL_REQUIRE_DB(db);
+        seed(db);
+        ChangeFeed feed(db.settings());
+        QSignalSpy listening(&feed, &ChangeFeed::listeningChanged);
+        QVERIFY(listening.wait(10000));
+        WebhookEventsPage page(db.settings());
+        page.setChangeFeed(&feed);
+        page.resize(1200, 800);
+        page.show();
+        page.activate();
+        QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy() && page.model()->rowCount() == 4, 10000);
+        const int failedRow = page.model()->rowOfId(QStringLiteral("evt_2"));
+        page.view()->selectRow(failedRow);
+
+        // The listener (another session) stores a new event: it comes first.
+        exec(db, QStringLiteral("INSERT INTO stripe_events (id, type, stripe_created, object_id, "
+                                "payload, status, received_at) VALUES ('evt_5', 'invoice.paid', "
+                                "now(), 'in_5', '{}', 'received', now() + interval '1 second')"));
+        QTRY_COMPARE_WITH_TIMEOUT(page.model()->rowCount(), 5, 5000);
+        QCOMPARE(page.model()->eventAt(0).id, QStringLiteral("evt_5"));
+
+        // The processor handles the failed one: its status changes where it is.
+        exec(db, QStringLiteral("UPDATE stripe_events SET status = 'processed', last_error = "
+                                "NULL, processed_at = now() WHERE id = 'evt_2'"));
+        const int row = page.model()->rowOfId(QStringLiteral("evt_2"));
+        QTRY_COMPARE_WITH_TIMEOUT(page.model()->eventAt(row).status, QStringLiteral("processed"),
+                                  5000);
+        QCOMPARE(page.model()->rowCount(), 5);
+        const QModelIndexList selected = page.view()->selectionModel()->selectedRows();
+        QCOMPARE(selected.size(), 1);
+        QCOMPARE(page.model()->eventAt(selected.first().row()).id, QStringLiteral("evt_2"));
     }
 
     void anOrganizationsOperatorSeesTheirEventsOnly()

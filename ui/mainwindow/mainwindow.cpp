@@ -179,12 +179,14 @@ Page *MainWindow::createPage(Area area)
     if (area == Area::AuditLog) {
         auto *page = new AuditLogPage(m_settings, this);
         connect(page, &AuditLogPage::statusMessage, this, announce);
+        page->setChangeFeed(m_changeFeed);
         if (access)
             page->setAccess(*access);
         return page;
     }
     if (area == Area::WebhookEvents) {
         auto *page = new WebhookEventsPage(m_settings, this);
+        page->setChangeFeed(m_changeFeed);
         if (access)
             page->setAccess(*access);
         return page;
