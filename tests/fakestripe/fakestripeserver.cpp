@@ -3,6 +3,7 @@
 #include "stripe/stripeclient.h"
 
 #include <QDateTime>
+#include <QFile>
 #include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -13,6 +14,7 @@
 #include <QPointer>
 #include <QRandomGenerator>
 #include <QRegularExpression>
+#include <QSaveFile>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTimer>
@@ -339,6 +341,7 @@ struct FakeStripeServer::Private
     int meterEventDuplicates = 0;
     int webhooksSent = 0;
     int webhooksFailed = 0;
+    QString stateFile; // rewritten after every change when set
 
     // The request being executed, for the events it emits.
     const Request *current = nullptr;
@@ -737,6 +740,9 @@ struct FakeStripeServer::Private
             if (!key.isEmpty() && executed)
                 idempotency.insert(key, StoredResult{fingerprint, response});
         }
+        // Written before the reply leaves: what a client was told exists survives a restart.
+        if (request.method != "GET")
+            persist();
 
         if (fault == QLatin1String("lost")) {
             resetConnection(socket, request);
@@ -758,6 +764,148 @@ struct FakeStripeServer::Private
         finish(socket, request, response);
     }
 
+    // ---- the state file ---------------------------------------------------------------
+
+    template <typename Map> static QJsonObject countsJson(const Map &map)
+    {
+        QJsonObject object;
+        for (auto it = map.constBegin(); it != map.constEnd(); ++it)
+            object.insert(it.key(), it.value());
+        return object;
+    }
+
+    void persist()
+    {
+        if (stateFile.isEmpty())
+            return;
+        QJsonObject objectsJson;
+        for (auto it = objects.constBegin(); it != objects.constEnd(); ++it)
+            objectsJson.insert(it.key(), it.value());
+        QJsonObject orderJson;
+        for (auto it = order.constBegin(); it != order.constEnd(); ++it)
+            orderJson.insert(it.key(), QJsonArray::fromStringList(it.value()));
+        QJsonObject items;
+        for (auto it = itemSubscription.constBegin(); it != itemSubscription.constEnd(); ++it)
+            items.insert(it.key(), it.value());
+        QJsonArray meterEventsJson;
+        for (const QJsonObject &event : std::as_const(meterEventList))
+            meterEventsJson.append(event);
+        QJsonArray eventsJson;
+        for (const QJsonObject &event : std::as_const(eventList))
+            eventsJson.append(event);
+        QJsonObject keys;
+        for (auto it = idempotency.constBegin(); it != idempotency.constEnd(); ++it) {
+            QJsonArray headers;
+            for (const auto &[name, value] : it->response.headers)
+                headers.append(QJsonArray{QString::fromLatin1(name), QString::fromLatin1(value)});
+            keys.insert(it.key(), QJsonObject{{QStringLiteral("fingerprint"),
+                                               QString::fromLatin1(it->fingerprint.toBase64())},
+                                              {QStringLiteral("status"), it->response.status},
+                                              {QStringLiteral("content_type"),
+                                               QString::fromLatin1(it->response.contentType)},
+                                              {QStringLiteral("body"),
+                                               QString::fromLatin1(it->response.body.toBase64())},
+                                              {QStringLiteral("headers"), headers}});
+        }
+        const QJsonObject state{{QStringLiteral("version"), 1},
+                                {QStringLiteral("objects"), objectsJson},
+                                {QStringLiteral("order"), orderJson},
+                                {QStringLiteral("created"), countsJson(created)},
+                                {QStringLiteral("item_subscription"), items},
+                                {QStringLiteral("meter_events"), meterEventsJson},
+                                {QStringLiteral("events"), eventsJson},
+                                {QStringLiteral("idempotency"), keys},
+                                {QStringLiteral("clock_offset"), clockOffset},
+                                {QStringLiteral("invoice_number"), invoiceNumber},
+                                {QStringLiteral("requests_total"), requestsTotal},
+                                {QStringLiteral("requests"), countsJson(requestCounts)},
+                                {QStringLiteral("faults_total"), faultsTotal},
+                                {QStringLiteral("faults"), countsJson(faultCounts)},
+                                {QStringLiteral("replays"), replays},
+                                {QStringLiteral("mismatches"), mismatches},
+                                {QStringLiteral("meter_event_duplicates"), meterEventDuplicates}};
+        QSaveFile file(stateFile);
+        if (!file.open(QIODevice::WriteOnly) ||
+            file.write(QJsonDocument(state).toJson(QJsonDocument::Compact)) < 0 || !file.commit())
+            qWarning("fake Stripe: cannot write %s: %s", qPrintable(stateFile),
+                     qPrintable(file.errorString()));
+    }
+
+    bool load(const QString &path)
+    {
+        QFile file(path);
+        if (!file.exists())
+            return true; // a first start
+        if (!file.open(QIODevice::ReadOnly)) {
+            error = file.errorString();
+            return false;
+        }
+        QJsonParseError parseError{};
+        const QJsonObject state = QJsonDocument::fromJson(file.readAll(), &parseError).object();
+        if (parseError.error != QJsonParseError::NoError ||
+            state.value(QStringLiteral("version")).toInt() != 1) {
+            error = QStringLiteral("%1 is not a fake Stripe state file").arg(path);
+            return false;
+        }
+        resetState();
+        const QJsonObject objectsJson = state.value(QStringLiteral("objects")).toObject();
+        for (auto it = objectsJson.constBegin(); it != objectsJson.constEnd(); ++it)
+            objects.insert(it.key(), it.value().toObject());
+        const QJsonObject orderJson = state.value(QStringLiteral("order")).toObject();
+        for (auto it = orderJson.constBegin(); it != orderJson.constEnd(); ++it) {
+            QStringList ids;
+            for (const QJsonValue &id : it.value().toArray())
+                ids.append(id.toString());
+            order.insert(it.key(), ids);
+        }
+        const QJsonObject createdJson = state.value(QStringLiteral("created")).toObject();
+        for (auto it = createdJson.constBegin(); it != createdJson.constEnd(); ++it)
+            created.insert(it.key(), it.value().toInt());
+        const QJsonObject items = state.value(QStringLiteral("item_subscription")).toObject();
+        for (auto it = items.constBegin(); it != items.constEnd(); ++it)
+            itemSubscription.insert(it.key(), it.value().toString());
+        for (const QJsonValue &value : state.value(QStringLiteral("meter_events")).toArray()) {
+            const QJsonObject event = value.toObject();
+            meterEventList.append(event);
+            meterEvents.insert(event.value(QStringLiteral("identifier")).toString(), event);
+        }
+        for (const QJsonValue &value : state.value(QStringLiteral("events")).toArray()) {
+            eventIndex.insert(value.toObject().value(QStringLiteral("id")).toString(),
+                              eventList.size());
+            eventList.append(value.toObject());
+        }
+        const QJsonObject keys = state.value(QStringLiteral("idempotency")).toObject();
+        for (auto it = keys.constBegin(); it != keys.constEnd(); ++it) {
+            const QJsonObject stored = it.value().toObject();
+            StoredResult result;
+            result.fingerprint = QByteArray::fromBase64(
+                stored.value(QStringLiteral("fingerprint")).toString().toLatin1());
+            result.response.status = stored.value(QStringLiteral("status")).toInt();
+            result.response.contentType =
+                stored.value(QStringLiteral("content_type")).toString().toLatin1();
+            result.response.body =
+                QByteArray::fromBase64(stored.value(QStringLiteral("body")).toString().toLatin1());
+            for (const QJsonValue &header : stored.value(QStringLiteral("headers")).toArray())
+                addHeader(result.response, header.toArray().at(0).toString().toLatin1().constData(),
+                          header.toArray().at(1).toString().toLatin1());
+            idempotency.insert(it.key(), result);
+        }
+        clockOffset = state.value(QStringLiteral("clock_offset")).toInteger();
+        invoiceNumber = state.value(QStringLiteral("invoice_number")).toInt();
+        requestsTotal = state.value(QStringLiteral("requests_total")).toInt();
+        const QJsonObject requestsJson = state.value(QStringLiteral("requests")).toObject();
+        for (auto it = requestsJson.constBegin(); it != requestsJson.constEnd(); ++it)
+            requestCounts.insert(it.key(), it.value().toInt());
+        faultsTotal = state.value(QStringLiteral("faults_total")).toInt();
+        const QJsonObject faultsJsonIn = state.value(QStringLiteral("faults")).toObject();
+        for (auto it = faultsJsonIn.constBegin(); it != faultsJsonIn.constEnd(); ++it)
+            faultCounts.insert(it.key(), it.value().toInt());
+        replays = state.value(QStringLiteral("replays")).toInt();
+        mismatches = state.value(QStringLiteral("mismatches")).toInt();
+        meterEventDuplicates = state.value(QStringLiteral("meter_event_duplicates")).toInt();
+        return true;
+    }
+
     // ---- control endpoints ------------------------------------------------------------
 
     Response control(const Request &request)
@@ -767,6 +915,7 @@ struct FakeStripeServer::Private
             return jsonResponse(stats());
         if (path == QLatin1String("/_fake/reset") && request.method == "POST") {
             resetState();
+            persist();
             return jsonResponse(QJsonObject{{QStringLiteral("reset"), true}});
         }
         if (path == QLatin1String("/_fake/faults") && request.method == "POST")
@@ -786,6 +935,7 @@ struct FakeStripeServer::Private
             qint64 seconds = 0;
             RETURN_IF(p.integer(QStringLiteral("advance"), &seconds));
             clockOffset += seconds;
+            persist();
             return jsonResponse(QJsonObject{{QStringLiteral("now"), now()}});
         }
         static const QRegularExpression completePattern(
@@ -793,6 +943,7 @@ struct FakeStripeServer::Private
         const QRegularExpressionMatch complete = completePattern.match(path);
         if (complete.hasMatch() && request.method == "POST") {
             const QJsonObject session = completeSession(complete.captured(1));
+            persist();
             if (session.isEmpty())
                 return missing(QStringLiteral("checkout.session"), complete.captured(1));
             return jsonResponse(session);
@@ -2879,7 +3030,18 @@ QList<QJsonObject> FakeStripeServer::recentRequests() const
 
 QJsonObject FakeStripeServer::completeCheckoutSession(const QString &sessionId)
 {
-    return d->completeSession(sessionId);
+    const QJsonObject session = d->completeSession(sessionId);
+    d->persist();
+    return session;
+}
+
+bool FakeStripeServer::setStateFile(const QString &path)
+{
+    if (!d->load(path))
+        return false;
+    d->stateFile = path;
+    d->persist();
+    return true;
 }
 
 void FakeStripeServer::advanceClock(qint64 seconds)

@@ -79,6 +79,12 @@ public:
     // Forgets every object, event, idempotency key, statistic and fault.
     void reset();
 
+    // Keeps the state (objects, events, idempotency keys, statistics; not faults) in this
+    // file: loaded now if it exists, rewritten after every change before the reply is sent,
+    // so a restarted fake still knows what it acknowledged. False (see errorString()) when
+    // the file exists but cannot be read as a state file.
+    bool setStateFile(const QString &path);
+
     // The same JSON as GET /_fake/stats:
     // {"requests_total":n, "requests":{"POST /v1/customers":n, "GET /v1/customers/{id}":n},
     //  "objects_created":{"customer":n,...}, "objects":{"customer":n live,...},

@@ -36,7 +36,11 @@ int main(int argc, char *argv[])
     const QCommandLineOption webhookSecretOption(QStringLiteral("webhook-secret"),
                                                  QStringLiteral("The whsec_ secret to sign with."),
                                                  QStringLiteral("secret"));
-    parser.addOptions({portOption, keyOption, webhookOption, webhookSecretOption});
+    const QCommandLineOption stateOption(
+        QStringLiteral("state-file"),
+        QStringLiteral("Keep the state in this file, so a restart keeps the objects."),
+        QStringLiteral("path"));
+    parser.addOptions({portOption, keyOption, webhookOption, webhookSecretOption, stateOption});
     parser.process(app);
 
     bool ok = false;
@@ -51,6 +55,10 @@ int main(int argc, char *argv[])
     if (parser.isSet(webhookOption))
         server.setWebhookEndpoint(QUrl(parser.value(webhookOption), QUrl::StrictMode),
                                   parser.value(webhookSecretOption));
+    if (parser.isSet(stateOption) && !server.setStateFile(parser.value(stateOption))) {
+        std::fprintf(stderr, "nobill-fake-stripe: %s\n", qPrintable(server.errorString()));
+        return 1;
+    }
     if (!server.start(static_cast<quint16>(port))) {
         std::fprintf(stderr, "nobill-fake-stripe: cannot listen on 127.0.0.1:%u: %s\n", port,
                      qPrintable(server.errorString()));

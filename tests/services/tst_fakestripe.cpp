@@ -11,6 +11,7 @@
 #include <QProcess>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <optional>
@@ -46,6 +47,7 @@ private slots:
     void webhooksAreSigned();
     void survivesOddHttp();
     void runsAsItsOwnProcess();
+    void keepsStateAcrossRestart();
 
 private:
     StripeReply post(const QString &path, const QVariantMap &params);
@@ -628,6 +630,68 @@ void TestFakeStripe::runsAsItsOwnProcess()
         process.waitForFinished(5000);
     }
     QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+}
+
+void TestFakeStripe::keepsStateAcrossRestart()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString stateFile = dir.filePath(QStringLiteral("fake-stripe.json"));
+    auto start = [&](QProcess &process) -> quint16 {
+        process.setProgram(QStringLiteral(NOBILL_FAKE_STRIPE_EXE));
+        process.setArguments({QStringLiteral("--state-file"), stateFile});
+        process.start();
+        if (!process.waitForStarted(10000) ||
+            !QTest::qWaitFor([&] { return process.canReadLine(); }, 20000))
+            return 0;
+        const QByteArray first = process.readLine().trimmed();
+        return first.startsWith("port=") ? static_cast<quint16>(first.mid(5).toUInt()) : 0;
+    };
+    auto connectTo = [&](quint16 port) {
+        StripeClientOptions options;
+        options.baseUrl = QUrl(QStringLiteral("http://127.0.0.1:%1").arg(port));
+        options.secretKey = Key;
+        options.retryDelayScale = 0.01;
+        m_client = std::make_unique<StripeClient>(options);
+    };
+    const QVariantMap params{{QStringLiteral("email"), QStringLiteral("kept@example.com")}};
+    auto create = [&] {
+        return wait([&](StripeClient::Callback done) {
+            m_client->post(QStringLiteral("/v1/customers"), params, QStringLiteral("kept-key"),
+                           done);
+        });
+    };
+
+    QString id;
+    {
+        QProcess first;
+        const quint16 port = start(first);
+        QVERIFY(port > 0);
+        connectTo(port);
+        const StripeReply created = create();
+        QVERIFY2(created.ok, qPrintable(created.error.sentence()));
+        id = idOf(created);
+        first.kill(); // no chance to save anything on the way out
+        QVERIFY(first.waitForFinished(10000));
+    }
+    QProcess second;
+    const quint16 port = start(second);
+    QVERIFY(port > 0);
+    connectTo(port);
+    const StripeReply fetched = get(QStringLiteral("/v1/customers/") + id);
+    QVERIFY2(fetched.ok, qPrintable(fetched.error.sentence()));
+    QCOMPARE(fetched.object.value(QLatin1String("email")).toString(),
+             QStringLiteral("kept@example.com"));
+    const StripeReply again = create();
+    QVERIFY(again.ok);
+    QVERIFY(again.idempotentReplayed);
+    QCOMPARE(idOf(again), id);
+    m_client.reset();
+    second.terminate();
+    if (!second.waitForFinished(10000)) {
+        second.kill();
+        QVERIFY(second.waitForFinished(5000));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestFakeStripe)
