@@ -6,6 +6,7 @@
 #include "jobs/billinghandlers.h"
 #include "jobs/jobqueue.h"
 #include "jobs/jobworker.h"
+#include "jobs/officeworker.h"
 #include "secrets/secretstore.h"
 #include "stripe/stripeclient.h"
 
@@ -36,7 +37,7 @@ namespace {
 
 enum ExitCode { Success = 0, Failure = 1, BadUsage = 2 };
 
-const QString StripeKeyName = QStringLiteral("stripe-secret-key");
+const QString StripeKeyName = OfficeWorker::stripeKeyName();
 const QString DbPasswordName = QStringLiteral("db-password");
 
 QString tr(const char *text)
