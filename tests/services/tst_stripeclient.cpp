@@ -76,6 +76,8 @@ private slots:
     void htmlPageIsMalformedWithShortHint();
     void sameKeyTwiceCreatesOneObject();
     void emptyIdempotencyKeySendsNothing();
+    void oddRepliesNeverCrash_data();
+    void oddRepliesNeverCrash();
     void secretKeyNeverInMessages();
 
 private:
@@ -626,6 +628,81 @@ void TestStripeClient::emptyIdempotencyKeySendsNothing()
     const StripeReply keyless = get(QStringLiteral("/v1/customers"));
     QCOMPARE(keyless.error.type, StripeErrorType::Authentication);
     QCOMPARE(m_fake->stats().value(QLatin1String("requests_total")).toInt(), 0);
+}
+
+void TestStripeClient::oddRepliesNeverCrash_data()
+{
+    QTest::addColumn<QByteArray>("raw");
+    QTest::addColumn<int>("type"); // -1: ok; -2: any failure; -3: any outcome
+    const QByteArray ok200 = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n";
+    // Returns a QByteArray, not the string builder that would refer to dead temporaries.
+    auto withBody = [](const QByteArray &head, const QByteArray &body) -> QByteArray {
+        return head + "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body;
+    };
+    const int malformed = int(StripeErrorType::Malformed);
+    QTest::newRow("empty 200") << withBody(ok200, {}) << malformed;
+    QTest::newRow("null") << withBody(ok200, "null") << malformed;
+    QTest::newRow("array") << withBody(ok200, "[]") << malformed;
+    QTest::newRow("binary") << withBody(ok200, QByteArray("\x00\xff\xfe{\x01", 5)) << malformed;
+    QTest::newRow("nested 100000 deep")
+        << withBody(ok200, QByteArray(100000, '[') + QByteArray(100000, ']')) << malformed;
+    QTest::newRow("error is a string")
+        << withBody("HTTP/1.1 400 Bad Request\r\n", "{\"error\":\"nope\"}") << malformed;
+    QTest::newRow("error fields of the wrong type")
+        << withBody("HTTP/1.1 402 Payment Required\r\n",
+                    "{\"error\":{\"message\":5,\"type\":[1],\"code\":{}}}")
+        << int(StripeErrorType::Card);
+    QTest::newRow("204") << QByteArray("HTTP/1.1 204 No Content\r\n\r\n") << malformed;
+    QTest::newRow("redirect") << withBody("HTTP/1.1 301 Moved Permanently\r\nLocation: "
+                                          "http://127.0.0.1:1/elsewhere\r\n",
+                                          {})
+                              << malformed;
+    QTest::newRow("chunked") << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                           "5\r\n{\"id\"\r\n9\r\n:\"cus_1\"}\r\n0\r\n\r\n")
+                             << -1;
+    QTest::newRow("body cut off") << QByteArray(ok200 + "Content-Length: 100\r\n\r\n{\"id\":\"cus_")
+                                  << int(StripeErrorType::Network);
+    QTest::newRow("not http") << QByteArray("SSH-2.0-OpenSSH_9.2\r\n\r\n") << -2;
+    QTest::newRow("headers cut off") << QByteArray("HTTP/1.1 200 OK\r\nContent-Le") << -2;
+    QTest::newRow("huge header")
+        << withBody("HTTP/1.1 200 OK\r\nX-Big: " + QByteArray(200000, 'a') + "\r\n", "{}") << -3;
+}
+
+void TestStripeClient::oddRepliesNeverCrash()
+{
+    // Whatever comes back, the caller gets a reply with a sentence, never a crash.
+    QFETCH(QByteArray, raw);
+    QFETCH(int, type);
+    QTcpServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost));
+    connect(&server, &QTcpServer::newConnection, this, [&server, raw] {
+        QTcpSocket *socket = server.nextPendingConnection();
+        connect(socket, &QTcpSocket::readyRead, socket, [socket, raw] {
+            if (!socket->readAll().contains("\r\n\r\n"))
+                return;
+            socket->write(raw);
+            socket->disconnectFromHost();
+        });
+    });
+    StripeClientOptions o = options();
+    o.baseUrl.setPort(server.serverPort());
+    o.maxRetries = 0;
+    m_client = std::make_unique<StripeClient>(o);
+    const StripeReply reply = get(QStringLiteral("/v1/customers/cus_1"));
+    QVERIFY(reply.ok || reply.error.sentence().size() > 20);
+    if (type == -3)
+        return;
+    if (type == -1) {
+        QVERIFY2(reply.ok, qPrintable(reply.error.sentence()));
+        QCOMPARE(reply.object.value(QLatin1String("id")).toString(), QStringLiteral("cus_1"));
+        return;
+    }
+    QVERIFY(!reply.ok);
+    if (type >= 0)
+        QCOMPARE(int(reply.error.type), type);
+    const QString sentence = reply.error.sentence();
+    QVERIFY(sentence.size() > 20);
+    QVERIFY2(sentence.size() < 300, qPrintable(sentence));
 }
 
 void TestStripeClient::secretKeyNeverInMessages()
