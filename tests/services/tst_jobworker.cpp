@@ -134,7 +134,8 @@ class TestJobWorker : public QObject
 
 private:
     std::unique_ptr<JobWorker> makeWorker(const TestDatabase &db, FakeStripeServer &fake,
-                                          const QString &name, int concurrency = 2)
+                                          const QString &name, int concurrency = 2,
+                                          int leaseSeconds = 30)
     {
         auto service = test::createServiceLogin(db, name);
         if (!service)
@@ -147,7 +148,7 @@ private:
         options.workerName = name;
         options.concurrency = concurrency;
         options.pollIntervalMs = 200;
-        options.leaseSeconds = 30;
+        options.leaseSeconds = leaseSeconds;
         options.stopTimeoutMs = 500;
         options.backoff.baseSeconds = 1;
         options.backoff.capSeconds = 2;
@@ -492,6 +493,47 @@ private slots:
         QSignalSpy nextStopped(next.get(), &JobWorker::stopped);
         next->stop();
         QVERIFY(nextStopped.wait(10000));
+    }
+
+    void aJobTakenOverIsNotRecordedByTheOldWorker()
+    {
+        TestDatabase db;
+        NOBILL_REQUIRE_DB(db);
+        QVERIFY(seed(db));
+        FakeStripeServer fake;
+        QVERIFY(fake.start());
+        FakeStripeServer::Faults faults;
+        faults.next = 1;
+        faults.nextKind = QStringLiteral("slow");
+        faults.slowMs = 1500; // within the client's timeout: the call succeeds, late
+        fake.setFaults(faults);
+        auto worker = makeWorker(db, fake, QStringLiteral("w6"), 1, 3);
+        QVERIFY(worker);
+        QSignalSpy started(worker.get(), &JobWorker::jobStarted);
+        QSignalSpy done(worker.get(), &JobWorker::jobDone);
+        QSignalSpy answered(&fake, &FakeStripeServer::requestHandled);
+        worker->start();
+        const QString job = enqueue(db, OrgA, jobkinds::SyncCustomer, {});
+        QVERIFY(started.wait(10000));
+        // Meanwhile another worker holds the job (as after this one's lease expired).
+        QVERIFY(exec(db, QStringLiteral("UPDATE jobs SET locked_by = 'other', lease_until = "
+                                        "now() + interval '1 hour' WHERE id = '%1'")
+                             .arg(job)));
+        QTRY_VERIFY_WITH_TIMEOUT(!done.isEmpty(), 10000);
+        QCOMPARE(done.first().at(2).toString(), QStringLiteral("lost"));
+        // Whatever the old worker got from Stripe, the job is still the other worker's.
+        QTRY_VERIFY_WITH_TIMEOUT(!answered.isEmpty(), 10000);
+        QTest::qWait(100); // the reply reaches the client
+        QCOMPARE(scalar(db, QStringLiteral("SELECT status || '/' || locked_by FROM jobs WHERE "
+                                           "id = '%1'")
+                                .arg(job))
+                     .toString(),
+                 QStringLiteral("running/other"));
+        QVERIFY(scalar(db, QStringLiteral("SELECT stripe_customer_id IS NULL FROM organizations"))
+                    .toBool());
+        QSignalSpy stopped(worker.get(), &JobWorker::stopped);
+        worker->stop();
+        QVERIFY(stopped.wait(10000));
     }
 
     void invoiceActions()
