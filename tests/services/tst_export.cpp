@@ -349,9 +349,11 @@ private slots:
         {
             UsageQuery query;
             query.organizationId = usageOrg;
-            query.from = scalar(db, QStringLiteral("SELECT max(occurred_at) - interval '20 "
-                                                   "days' FROM usage_records"))
-                             .toDateTime();
+            query.metric = scalar(db, QStringLiteral("SELECT metric FROM usage_records WHERE "
+                                                     "organization_id = '%1' GROUP BY 1 ORDER "
+                                                     "BY count(*) DESC, 1 LIMIT 1")
+                                          .arg(usageOrg))
+                               .toString();
             checkRoundTrip<UsageService>(db, ExportArea::Usage, query, UsageQuery{}, 0,
                                          [](const UsageRecord &u) { return u.id; });
             if (QTest::currentTestFailed())
