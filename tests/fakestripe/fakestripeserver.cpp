@@ -935,6 +935,7 @@ struct FakeStripeServer::Private
             qint64 seconds = 0;
             RETURN_IF(p.integer(QStringLiteral("advance"), &seconds));
             clockOffset += seconds;
+            renewSubscriptions();
             persist();
             return jsonResponse(QJsonObject{{QStringLiteral("now"), now()}});
         }
@@ -1618,35 +1619,7 @@ struct FakeStripeServer::Private
             qint64 end = 0;
             RETURN_IF(p.integer(QStringLiteral("start_time"), &start));
             RETURN_IF(p.integer(QStringLiteral("end_time"), &end));
-            const QString formula = meter.value(QStringLiteral("default_aggregation"))
-                                        .toObject()
-                                        .value(QStringLiteral("formula"))
-                                        .toString();
-            const QString valueKey = meter.value(QStringLiteral("value_settings"))
-                                         .toObject()
-                                         .value(QStringLiteral("event_payload_key"))
-                                         .toString();
-            const QString customerKey = meter.value(QStringLiteral("customer_mapping"))
-                                            .toObject()
-                                            .value(QStringLiteral("event_payload_key"))
-                                            .toString();
-            double total = 0;
-            for (const QJsonObject &event : meterEventList) {
-                const qint64 at = event.value(QStringLiteral("timestamp")).toInteger();
-                const QJsonObject payload = event.value(QStringLiteral("payload")).toObject();
-                if (event.value(QStringLiteral("event_name")) !=
-                        meter.value(QStringLiteral("event_name")) ||
-                    payload.value(customerKey).toString() != p.str(QStringLiteral("customer")) ||
-                    at < start || at >= end)
-                    continue;
-                const double value = payload.value(valueKey).toString().toDouble();
-                if (formula == QLatin1String("count"))
-                    total += 1;
-                else if (formula == QLatin1String("last"))
-                    total = value;
-                else
-                    total += value;
-            }
+            const double total = aggregate(meter, p.str(QStringLiteral("customer")), start, end);
             const QJsonObject summary{
                 {QStringLiteral("id"), newId(QStringLiteral("mtrusg"))},
                 {QStringLiteral("object"), QStringLiteral("billing.meter_event_summary")},
@@ -1920,6 +1893,133 @@ struct FakeStripeServer::Private
     }
 
     // Creates, finalizes and (when charged automatically) pays a subscription's invoice.
+    // A meter's aggregate of one customer's events within [start, end).
+    double aggregate(const QJsonObject &meter, const QString &customer, qint64 start,
+                     qint64 end) const
+    {
+        const QString customerKey = meter.value(QStringLiteral("customer_mapping"))
+                                        .toObject()
+                                        .value(QStringLiteral("event_payload_key"))
+                                        .toString();
+        const QString valueKey = meter.value(QStringLiteral("value_settings"))
+                                     .toObject()
+                                     .value(QStringLiteral("event_payload_key"))
+                                     .toString();
+        const QString formula = meter.value(QStringLiteral("default_aggregation"))
+                                    .toObject()
+                                    .value(QStringLiteral("formula"))
+                                    .toString();
+        double total = 0;
+        for (const QJsonObject &event : meterEventList) {
+            const qint64 at = event.value(QStringLiteral("timestamp")).toInteger();
+            const QJsonObject payload = event.value(QStringLiteral("payload")).toObject();
+            if (event.value(QStringLiteral("event_name")) !=
+                    meter.value(QStringLiteral("event_name")) ||
+                payload.value(customerKey).toString() != customer || at < start || at >= end)
+                continue;
+            const double value = payload.value(valueKey).toString().toDouble();
+            if (formula == QLatin1String("count"))
+                total += 1;
+            else if (formula == QLatin1String("last"))
+                total = value;
+            else
+                total += value;
+        }
+        return total;
+    }
+
+    double meteredUsage(const QJsonObject &item, const QString &customer, qint64 start,
+                        qint64 end) const
+    {
+        const QString meterId = item.value(QStringLiteral("price"))
+                                    .toObject()
+                                    .value(QStringLiteral("recurring"))
+                                    .toObject()
+                                    .value(QStringLiteral("meter"))
+                                    .toString();
+        return aggregate(objects.value(meterId), customer, start, end);
+    }
+
+    // What time passing does to subscriptions: at a period's end a subscription set to
+    // cancel then is canceled; otherwise a trial ends and the next period starts with an
+    // invoice (licensed items in advance, metered items for the usage of the period ended).
+    void renewSubscriptions()
+    {
+        const QStringList ids = order.value(QStringLiteral("subscription"));
+        for (const QString &id : ids) {
+            QJsonObject sub = objects.value(id);
+            const QJsonObject before = sub;
+            bool changed = false;
+            for (int guard = 0; guard < 1000; ++guard) {
+                const QString status = sub.value(QStringLiteral("status")).toString();
+                if (status != QLatin1String("active") && status != QLatin1String("trialing") &&
+                    status != QLatin1String("past_due"))
+                    break;
+                QJsonArray items = sub.value(QStringLiteral("items"))
+                                       .toObject()
+                                       .value(QStringLiteral("data"))
+                                       .toArray();
+                if (items.isEmpty())
+                    break;
+                const qint64 end = items.first()
+                                       .toObject()
+                                       .value(QStringLiteral("current_period_end"))
+                                       .toInteger();
+                if (end > now())
+                    break;
+                changed = true;
+                if (sub.value(QStringLiteral("cancel_at_period_end")).toBool()) {
+                    sub.insert(QStringLiteral("status"), QStringLiteral("canceled"));
+                    sub.insert(QStringLiteral("canceled_at"), end);
+                    sub.insert(QStringLiteral("ended_at"), end);
+                    store(sub, QStringLiteral("subscription"));
+                    emitEvent(QStringLiteral("customer.subscription.deleted"), sub,
+                              changedAttributes(before, sub));
+                    changed = false;
+                    break;
+                }
+                sub.insert(QStringLiteral("status"), QStringLiteral("active"));
+                QJsonArray lines;
+                const QString customer = sub.value(QStringLiteral("customer")).toString();
+                for (qsizetype i = 0; i < items.size(); ++i) {
+                    QJsonObject item = items.at(i).toObject();
+                    const qint64 oldStart =
+                        item.value(QStringLiteral("current_period_start")).toInteger();
+                    const QJsonObject recurring = item.value(QStringLiteral("price"))
+                                                      .toObject()
+                                                      .value(QStringLiteral("recurring"))
+                                                      .toObject();
+                    const qint64 nextEnd =
+                        periodEnd(end, recurring.value(QStringLiteral("interval")).toString(),
+                                  recurring.value(QStringLiteral("interval_count")).toInt(1));
+                    qint64 amount = itemAmount(item);
+                    if (recurring.value(QStringLiteral("usage_type")).toString() ==
+                        QLatin1String("metered")) {
+                        const double usage = meteredUsage(item, customer, oldStart, end);
+                        amount =
+                            std::llround(usage * double(item.value(QStringLiteral("price"))
+                                                            .toObject()
+                                                            .value(QStringLiteral("unit_amount"))
+                                                            .toInteger()));
+                    }
+                    item.insert(QStringLiteral("current_period_start"), end);
+                    item.insert(QStringLiteral("current_period_end"), nextEnd);
+                    items[i] = item;
+                    lines.append(
+                        invoiceLine(item, amount, false, QStringLiteral("Renewal"), end, nextEnd));
+                }
+                sub.insert(QStringLiteral("items"), itemsList(items, id));
+                store(sub, QStringLiteral("subscription"));
+                sub.insert(QStringLiteral("latest_invoice"),
+                           invoiceSubscription(sub, lines, QStringLiteral("subscription_cycle")));
+                store(sub, QStringLiteral("subscription"));
+            }
+            if (changed)
+                emitEvent(QStringLiteral("customer.subscription.updated"), sub,
+                          changedAttributes(before, sub));
+        }
+    }
+
     QString invoiceSubscription(const QJsonObject &subscription, const QJsonArray &lines,
                                 const QString &reason)
     {
@@ -3047,6 +3147,8 @@ bool FakeStripeServer::setStateFile(const QString &path)
 void FakeStripeServer::advanceClock(qint64 seconds)
 {
     d->clockOffset += seconds;
+    d->renewSubscriptions();
+    d->persist();
 }
 
 qint64 FakeStripeServer::now() const

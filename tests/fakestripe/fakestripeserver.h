@@ -104,7 +104,10 @@ public:
     // (mode=subscription) and the customer if needed, completes the session, emits
     // checkout.session.completed. Returns the session, or an empty object when unknown.
     QJsonObject completeCheckoutSession(const QString &sessionId);
-    // Moves the fake's clock forward (period ends, trial ends and new events use it).
+    // Moves the fake's clock forward and lets the time pass for subscriptions: at a period's
+    // end one set to cancel at period end is canceled (customer.subscription.deleted);
+    // others start the next period (a trial ends) with an invoice: licensed items in advance,
+    // metered items for the period's reported usage (subscription_cycle).
     void advanceClock(qint64 seconds);
     qint64 now() const;
 

@@ -41,6 +41,7 @@ private slots:
     void invoiceTransitions();
     void previewProratesAPlanChange();
     void meterEventsDedupeByIdentifier();
+    void timeRenewsAndCancels();
     void eventsListFiltersAndPages();
     void checkoutSessionCompletes();
     void unknownParameterIsRefused();
@@ -395,6 +396,82 @@ void TestFakeStripe::meterEventsDedupeByIdentifier()
     const StripeReply unknown = post(QStringLiteral("/v1/billing/meter_events"),
                                      {{QStringLiteral("event_name"), QStringLiteral("nope")}});
     QVERIFY(!unknown.ok);
+}
+
+void TestFakeStripe::timeRenewsAndCancels()
+{
+    const QString licensed = makeRecurringPrice(1000);
+    const StripeReply meter =
+        post(QStringLiteral("/v1/billing/meters"),
+             {{QStringLiteral("display_name"), QStringLiteral("Calls")},
+              {QStringLiteral("event_name"), QStringLiteral("calls")},
+              {QStringLiteral("default_aggregation"),
+               QVariantMap{{QStringLiteral("formula"), QStringLiteral("sum")}}}});
+    const StripeReply product =
+        post(QStringLiteral("/v1/products"), {{QStringLiteral("name"), QStringLiteral("Usage")}});
+    const StripeReply metered =
+        post(QStringLiteral("/v1/prices"),
+             {{QStringLiteral("product"), idOf(product)},
+              {QStringLiteral("currency"), QStringLiteral("eur")},
+              {QStringLiteral("unit_amount"), 3},
+              {QStringLiteral("recurring"),
+               QVariantMap{{QStringLiteral("interval"), QStringLiteral("month")},
+                           {QStringLiteral("usage_type"), QStringLiteral("metered")},
+                           {QStringLiteral("meter"), idOf(meter)}}}});
+    QVERIFY2(metered.ok, qPrintable(metered.error.sentence()));
+    const StripeReply customer = post(QStringLiteral("/v1/customers"), {});
+    auto subscribe = [&](const QString &price, bool cancelAtEnd) {
+        return post(QStringLiteral("/v1/subscriptions"),
+                    {{QStringLiteral("customer"), idOf(customer)},
+                     {QStringLiteral("cancel_at_period_end"), cancelAtEnd},
+                     {QStringLiteral("items"),
+                      QVariantList{QVariantMap{{QStringLiteral("price"), price}}}}});
+    };
+    const StripeReply renewing = subscribe(licensed, false);
+    const StripeReply ending = subscribe(licensed, true);
+    const StripeReply usage = subscribe(idOf(metered), false);
+    QVERIFY(renewing.ok && ending.ok && usage.ok);
+    for (int value : {5, 7}) {
+        QVERIFY(post(QStringLiteral("/v1/billing/meter_events"),
+                     {{QStringLiteral("event_name"), QStringLiteral("calls")},
+                      {QStringLiteral("payload"),
+                       QVariantMap{{QStringLiteral("stripe_customer_id"), idOf(customer)},
+                                   {QStringLiteral("value"), value}}}})
+                    .ok);
+    }
+    const qint64 firstEnd = renewing.object.value(QLatin1String("items"))
+                                .toObject()
+                                .value(QLatin1String("data"))
+                                .toArray()
+                                .first()
+                                .toObject()
+                                .value(QLatin1String("current_period_end"))
+                                .toInteger();
+
+    m_fake->advanceClock(32 * 86400);
+
+    const QJsonObject renewed = m_fake->object(idOf(renewing));
+    QCOMPARE(renewed.value(QLatin1String("status")).toString(), QStringLiteral("active"));
+    QCOMPARE(renewed.value(QLatin1String("items"))
+                 .toObject()
+                 .value(QLatin1String("data"))
+                 .toArray()
+                 .first()
+                 .toObject()
+                 .value(QLatin1String("current_period_start"))
+                 .toInteger(),
+             firstEnd);
+    const QJsonObject cycle =
+        m_fake->object(renewed.value(QLatin1String("latest_invoice")).toString());
+    QCOMPARE(cycle.value(QLatin1String("billing_reason")).toString(),
+             QStringLiteral("subscription_cycle"));
+    QCOMPARE(cycle.value(QLatin1String("amount_due")).toInteger(), 1000);
+    QCOMPARE(m_fake->object(idOf(ending)).value(QLatin1String("status")).toString(),
+             QStringLiteral("canceled"));
+    // 12 calls at 0.03 each, billed in arrears.
+    const QJsonObject usageInvoice = m_fake->object(
+        m_fake->object(idOf(usage)).value(QLatin1String("latest_invoice")).toString());
+    QCOMPARE(usageInvoice.value(QLatin1String("amount_due")).toInteger(), 36);
 }
 
 void TestFakeStripe::eventsListFiltersAndPages()
