@@ -13,6 +13,8 @@ NOBILL_PACKAGES=(
   qtkeychain-qt6-dev libsecret-1-0 gnome-keyring dbus dbus-x11
   libssl-dev libpq-dev postgresql postgresql-contrib
   xvfb xauth fonts-dejavu-core
+  # the packaging_metadata test: validators of the desktop file, metainfo and systemd unit
+  desktop-file-utils appstream systemd
   # scripts/fuzz: libFuzzer comes with clang's runtime libraries
   clang libclang-rt-14-dev
 )

@@ -1,6 +1,7 @@
 // nobill-console: the desktop console. Parses the command line and hands over to
 // ConsoleStartup; everything else lives in the libraries.
 
+#include "common/appicon.h"
 #include "core/translations.h"
 #include "database/connectionsettings.h"
 #include "startup/consolestartup.h"
@@ -17,6 +18,7 @@ int main(int argc, char **argv)
     QApplication::setApplicationName(QStringLiteral("NOBill Console"));
     QApplication::setApplicationVersion(QStringLiteral(NOBILL_VERSION));
     QApplication::setDesktopFileName(QStringLiteral("org.nobill.Console"));
+    QApplication::setWindowIcon(nobill::applicationIcon());
     nobill::installTranslations();
 
     QCommandLineParser parser;

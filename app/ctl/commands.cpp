@@ -8,6 +8,7 @@
 #include "database/migrator.h"
 #include "demo/democluster.h"
 #include "export/listexport.h"
+#include "setup.h"
 #include "usage/usageimporter.h"
 
 #include <QCommandLineParser>
@@ -67,6 +68,10 @@ QString usage()
               "  nobillctl demo down [--dir DIR]   Stop the demo database; its data stays.\n"
               "  nobillctl demo status [--dir DIR] Show whether the demo database is running "
               "(exit status 3 when it is not).\n"
+              "  nobillctl setup --db OWNER_URI --admin-login LOGIN --admin-email EMAIL "
+              "[--admin-name NAME] [--office NAME] [--service-login LOGIN] "
+              "[--service-password-file FILE]  Prepare a new office database: migrations, the "
+              "first platform administrator (one-time password) and the service login.\n"
               "  nobillctl migrate --db URI        Bring a database's schema up to this "
               "version, e.g. --db postgresql://owner@host:5432/nobill\n"
               "  nobillctl audit verify --db URI   Check that the audit trail's hash chain is "
@@ -513,6 +518,9 @@ int run(int argc, char **argv)
     parser.addPositionalArgument(QStringLiteral("command"),
                                  tr("demo, migrate, audit, usage, export or help."));
 
+    // setup has options of its own.
+    if (QCoreApplication::arguments().value(1) == QLatin1String("setup"))
+        return runSetup(QCoreApplication::arguments());
     if (!parser.parse(QCoreApplication::arguments()))
         return usageError(parser.errorText());
     if (parser.isSet(versionOption)) {

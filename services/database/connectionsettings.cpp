@@ -51,6 +51,16 @@ Result<ConnectionSettings> ConnectionSettings::fromUri(const QString &uri)
         }
         settings.sslMode = mode;
     }
+    if (query.hasQueryItem(QStringLiteral("sslrootcert"))) {
+        settings.sslRootCert =
+            query.queryItemValue(QStringLiteral("sslrootcert"), QUrl::FullyDecoded);
+        if (settings.sslRootCert.contains(QLatin1Char(';'))) {
+            return makeError(ErrorKind::InvalidInput,
+                             tr("The certificate path \"%1\" contains \";\", which PostgreSQL's "
+                                "driver cannot pass on. Move the file to a path without it.")
+                                 .arg(settings.sslRootCert.left(200)));
+        }
+    }
     if (query.hasQueryItem(QStringLiteral("host"))) // libpq's way of naming a socket directory
         settings.host = query.queryItemValue(QStringLiteral("host"), QUrl::FullyDecoded);
     if (settings.user.isEmpty()) {
@@ -77,6 +87,8 @@ QString ConnectionSettings::toUri(bool includePassword) const
         query.addQueryItem(QStringLiteral("host"), host);
     if (sslMode != QLatin1String("prefer"))
         query.addQueryItem(QStringLiteral("sslmode"), sslMode);
+    if (!sslRootCert.isEmpty())
+        query.addQueryItem(QStringLiteral("sslrootcert"), sslRootCert);
     if (!query.isEmpty())
         url.setQuery(query);
     return url.toString(QUrl::FullyEncoded);
@@ -93,13 +105,16 @@ QString ConnectionSettings::connectOptions() const
     QString options = QStringLiteral("connect_timeout=5;application_name=nobill-") + source;
     if (!sslMode.isEmpty())
         options += QStringLiteral(";sslmode=") + sslMode;
+    if (!sslRootCert.isEmpty())
+        options += QStringLiteral(";sslrootcert=") + sslRootCert;
     return options;
 }
 
 bool operator==(const ConnectionSettings &a, const ConnectionSettings &b)
 {
     return a.host == b.host && a.port == b.port && a.database == b.database && a.user == b.user &&
-           a.password == b.password && a.sslMode == b.sslMode && a.source == b.source;
+           a.password == b.password && a.sslMode == b.sslMode && a.sslRootCert == b.sslRootCert &&
+           a.source == b.source;
 }
 
 } // namespace nobill

@@ -16,11 +16,14 @@ struct ConnectionSettings
     QString user;
     QString password;
     QString sslMode = QStringLiteral("prefer");
+    // The certificate authority that signed the server's certificate (libpq's sslrootcert),
+    // for verify-ca / verify-full; empty: libpq's default (~/.postgresql/root.crt).
+    QString sslRootCert;
     // Recorded as `nobill.source` on every session, so the audit trail says where a change
     // came from (console, cli, webhook, worker).
     QString source = QStringLiteral("console");
 
-    // postgresql://user:password@host:port/database?sslmode=require
+    // postgresql://user:password@host:port/database?sslmode=require&sslrootcert=/path
     static Result<ConnectionSettings> fromUri(const QString &uri);
     QString toUri(bool includePassword) const;
     // "user@host:port/database", for status bars and messages.

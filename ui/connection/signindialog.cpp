@@ -30,7 +30,13 @@ SecretStore passwordStore()
 } // namespace
 
 SignInDialog::SignInDialog(const ConnectionSettings &initial, QWidget *parent)
+    : SignInDialog(initial, OfficeProfile::load(), parent)
+{}
+
+SignInDialog::SignInDialog(const ConnectionSettings &initial, const OfficeProfile &office,
+                           QWidget *parent)
     : QDialog(parent)
+    , m_office(office)
     , m_banner(new MessageBanner(this))
     , m_host(new QLineEdit(initial.host, this))
     , m_port(new QSpinBox(this))
@@ -58,11 +64,37 @@ SignInDialog::SignInDialog(const ConnectionSettings &initial, QWidget *parent)
     m_password->setObjectName(QStringLiteral("password"));
     m_password->setEchoMode(QLineEdit::Password);
     m_remember->setObjectName(QStringLiteral("rememberPassword"));
+    m_sslRootCert = initial.sslRootCert;
 
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_banner);
-    auto *server = new QGroupBox(tr("Server"), this);
+    auto *server = new QGroupBox(
+        office.officeName.isEmpty() ? tr("Server") : tr("Server of %1").arg(office.officeName),
+        this);
     auto *serverForm = new QFormLayout(server);
+    if (!office.servers.isEmpty()) {
+        m_officeServer = new QComboBox(this);
+        m_officeServer->setObjectName(QStringLiteral("officeServer"));
+        m_officeServer->setAccessibleName(tr("Office server"));
+        for (const OfficeServer &officeServer : office.servers) {
+            m_officeServer->addItem(officeServer.label, officeServer.id);
+            m_officeServer->setItemData(m_officeServer->count() - 1,
+                                        QStringLiteral("%1:%2/%3")
+                                            .arg(officeServer.connection.host)
+                                            .arg(officeServer.connection.port)
+                                            .arg(officeServer.connection.database),
+                                        Qt::ToolTipRole);
+        }
+        m_officeServer->addItem(tr("Other server…"), QString());
+        const OfficeServer *current = office.matching(initial);
+        m_officeServer->setCurrentIndex(current ? m_officeServer->findData(current->id)
+                                                : m_officeServer->count() - 1);
+        serverForm->addRow(tr("O&ffice server:"), m_officeServer);
+        connect(m_officeServer, &QComboBox::activated, this, &SignInDialog::chooseOfficeServer);
+        connect(m_host, &QLineEdit::textEdited, this, &SignInDialog::serverEdited);
+        connect(m_database, &QLineEdit::textEdited, this, &SignInDialog::serverEdited);
+        connect(m_port, &QSpinBox::valueChanged, this, &SignInDialog::serverEdited);
+    }
     serverForm->addRow(tr("&Host:"), m_host);
     serverForm->addRow(tr("P&ort:"), m_port);
     serverForm->addRow(tr("&Database:"), m_database);
@@ -79,6 +111,10 @@ SignInDialog::SignInDialog(const ConnectionSettings &initial, QWidget *parent)
     connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     connect(m_password, &QLineEdit::textEdited, this, [this]() { m_passwordTyped = true; });
 
+    if (!office.warnings.isEmpty())
+        m_banner->showMessage(
+            MessageBanner::Kind::Warning,
+            tr("The office profile has problems: %1").arg(office.warnings.join(QLatin1Char(' '))));
     QSettings store;
     m_remember->setChecked(store.value(QStringLiteral("connection/rememberPassword")).toBool());
     if (m_user->text().isEmpty())
@@ -100,7 +136,38 @@ ConnectionSettings SignInDialog::settings() const
     s.user = m_user->text().trimmed();
     s.password = m_password->text();
     s.sslMode = m_sslMode->currentText();
+    s.sslRootCert = m_sslRootCert;
     return s;
+}
+
+void SignInDialog::chooseOfficeServer(int index)
+{
+    const OfficeServer *chosen = m_office.server(m_officeServer->itemData(index).toString());
+    if (!chosen)
+        return; // "Other server…": the fields stay as they are, to be typed over
+    m_applyingServer = true;
+    m_host->setText(chosen->connection.host);
+    m_port->setValue(chosen->connection.port);
+    m_database->setText(chosen->connection.database);
+    m_sslMode->setCurrentText(chosen->connection.sslMode);
+    m_sslRootCert = chosen->connection.sslRootCert;
+    m_applyingServer = false;
+    if (m_user->text().isEmpty())
+        m_user->setFocus();
+    else
+        m_password->setFocus();
+}
+
+void SignInDialog::serverEdited()
+{
+    if (m_applyingServer || !m_officeServer)
+        return;
+    // Typed details that no longer match the chosen office server make it "Other server…",
+    // and its certificate authority no longer applies.
+    const OfficeServer *matching = m_office.matching(settings());
+    m_officeServer->setCurrentIndex(matching ? m_officeServer->findData(matching->id)
+                                             : m_officeServer->count() - 1);
+    m_sslRootCert = matching ? matching->connection.sslRootCert : QString();
 }
 
 void SignInDialog::showProblem(const QString &message)
@@ -120,14 +187,22 @@ QString SignInDialog::keychainKey(const ConnectionSettings &s)
 
 ConnectionSettings SignInDialog::savedProfile()
 {
+    return savedProfile(OfficeProfile::load());
+}
+
+ConnectionSettings SignInDialog::savedProfile(const OfficeProfile &office)
+{
     QSettings store;
     ConnectionSettings s;
+    if (const OfficeServer *preset = office.defaultServer())
+        s = preset->connection;
     store.beginGroup(QStringLiteral("connection"));
     s.host = store.value(QStringLiteral("host"), s.host).toString();
     s.port = store.value(QStringLiteral("port"), s.port).toInt();
     s.database = store.value(QStringLiteral("database"), s.database).toString();
     s.user = store.value(QStringLiteral("user")).toString();
     s.sslMode = store.value(QStringLiteral("sslMode"), s.sslMode).toString();
+    s.sslRootCert = store.value(QStringLiteral("sslRootCert"), s.sslRootCert).toString();
     return s;
 }
 
@@ -140,6 +215,7 @@ void SignInDialog::saveProfile(const ConnectionSettings &s, bool rememberPasswor
     store.setValue(QStringLiteral("database"), s.database);
     store.setValue(QStringLiteral("user"), s.user);
     store.setValue(QStringLiteral("sslMode"), s.sslMode);
+    store.setValue(QStringLiteral("sslRootCert"), s.sslRootCert);
     store.setValue(QStringLiteral("rememberPassword"), rememberPassword);
 }
 
@@ -194,6 +270,8 @@ void SignInDialog::setTrying(bool trying)
     for (QWidget *w : std::initializer_list<QWidget *>{m_host, m_port, m_database, m_sslMode,
                                                        m_user, m_password, m_remember})
         w->setEnabled(!trying);
+    if (m_officeServer)
+        m_officeServer->setEnabled(!trying);
     m_buttons->button(QDialogButtonBox::Ok)->setEnabled(!trying);
     m_buttons->button(QDialogButtonBox::Ok)->setText(trying ? tr("Signing in…") : tr("&Sign in"));
 }

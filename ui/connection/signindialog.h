@@ -2,6 +2,7 @@
 
 #include "access/signin.h"
 #include "database/connectionsettings.h"
+#include "database/officeprofile.h"
 
 #include <QDialog>
 
@@ -27,7 +28,10 @@ class SignInDialog final : public QDialog
 {
     Q_OBJECT
 public:
+    // Offers the servers of the office profile (OfficeProfile::load()).
     explicit SignInDialog(const ConnectionSettings &initial, QWidget *parent = nullptr);
+    SignInDialog(const ConnectionSettings &initial, const OfficeProfile &office,
+                 QWidget *parent = nullptr);
     ~SignInDialog() override;
 
     ConnectionSettings settings() const;
@@ -37,8 +41,10 @@ public:
     void showProblem(const QString &message);
     void setRememberPassword(bool remember);
 
-    // The last profile used on this machine (never with a password), and storing one.
+    // Where to sign in first: the office profile's default server, overridden by what this
+    // operator last used on this machine (never with a password); and storing the latter.
     static ConnectionSettings savedProfile();
+    static ConnectionSettings savedProfile(const OfficeProfile &office);
     static void saveProfile(const ConnectionSettings &settings, bool rememberPassword);
     // After a password change: updates the keychain entry if this profile's password is
     // remembered there.
@@ -51,10 +57,14 @@ public slots:
 
 private:
     void setTrying(bool trying);
+    void chooseOfficeServer(int index);
+    void serverEdited();
     void loadRememberedPassword();
     static void storePassword(const ConnectionSettings &settings, bool remember);
 
+    OfficeProfile m_office;
     MessageBanner *m_banner;
+    QComboBox *m_officeServer = nullptr; // only when the office profile names servers
     QLineEdit *m_host;
     QSpinBox *m_port;
     QLineEdit *m_database;
@@ -65,7 +75,9 @@ private:
     QDialogButtonBox *m_buttons;
     std::unique_ptr<DatabaseWorker> m_probe;
     SignIn m_signIn;
+    QString m_sslRootCert; // from the chosen office server; not typed
     bool m_passwordTyped = false;
+    bool m_applyingServer = false;
 };
 
 } // namespace nobill

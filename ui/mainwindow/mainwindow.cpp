@@ -1,6 +1,7 @@
 #include "mainwindow/mainwindow.h"
 
 #include "audit/auditlogpage.h"
+#include "common/appicon.h"
 #include "common/messagebanner.h"
 #include "common/notavailablepage.h"
 #include "database/changefeed.h"
@@ -8,6 +9,7 @@
 #include "database/serverinfo.h"
 #include "invoices/invoicespage.h"
 #include "jobs/jobspage.h"
+#include "mainwindow/shortcutsdialog.h"
 #include "members/memberspage.h"
 #include "overview/overviewpage.h"
 #include "plans/planspage.h"
@@ -20,14 +22,19 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QCloseEvent>
+#include <QHeaderView>
 #include <QLabel>
 #include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QSettings>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QStatusBar>
+#include <QTableView>
 #include <QTimer>
+#include <QTreeView>
 #include <QVBoxLayout>
 
 namespace nobill {
@@ -41,6 +48,7 @@ MainWindow::MainWindow(const ConnectionSettings &settings, const Options &option
 {
     setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(options.demo ? tr("NOBill Console — demo database") : tr("NOBill Console"));
+    setWindowIcon(applicationIcon());
     resize(1280, 800);
 
     // One listening connection per window; pages that list live data connect to it.
@@ -52,6 +60,8 @@ MainWindow::MainWindow(const ConnectionSettings &settings, const Options &option
     m_banner = new MessageBanner(central);
     layout->addWidget(m_banner);
     auto *splitter = new QSplitter(Qt::Horizontal, central);
+    splitter->setObjectName(QStringLiteral("mainSplitter"));
+    m_splitter = splitter;
     m_navigation = new QListWidget(splitter);
     m_navigation->setObjectName(QStringLiteral("navigation"));
     m_navigation->setAccessibleName(tr("Areas"));
@@ -84,6 +94,8 @@ MainWindow::MainWindow(const ConnectionSettings &settings, const Options &option
             return;
         const Area area = Area(m_navigation->item(row)->data(Qt::UserRole).toInt());
         Page *page = m_pages.value(area);
+        if (!page)
+            return;
         m_stack->setCurrentWidget(page);
         page->activate();
     });
@@ -106,8 +118,10 @@ MainWindow::MainWindow(const ConnectionSettings &settings, const Options &option
 
     m_connectionLabel = new QLabel(connectionText(), this);
     m_connectionLabel->setObjectName(QStringLiteral("connectionLabel"));
+    m_connectionLabel->setAccessibleName(tr("Connection"));
     m_healthLabel = new QLabel(tr("Checking connection…"), this);
     m_healthLabel->setObjectName(QStringLiteral("healthLabel"));
+    m_healthLabel->setAccessibleName(tr("Connection health"));
     statusBar()->addPermanentWidget(m_connectionLabel);
     statusBar()->addPermanentWidget(m_healthLabel);
     connect(m_healthWorker.get(), &DatabaseWorker::connectionStateChanged, this,
@@ -123,6 +137,7 @@ MainWindow::MainWindow(const ConnectionSettings &settings, const Options &option
 
     buildMenus();
     m_navigation->setCurrentRow(int(allAreas().indexOf(Area::Tenants)));
+    restoreLayout();
 }
 
 MainWindow::~MainWindow()
@@ -255,19 +270,133 @@ void MainWindow::buildMenus()
         connect(action, &QAction::triggered, this, [this, area]() { selectArea(area); });
     }
 
+    // Beyond Ctrl+1..9, and in order: the way tabs are switched everywhere else.
+    go->addSeparator();
+    QAction *next = go->addAction(tr("&Next area"));
+    next->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_PageDown));
+    connect(next, &QAction::triggered, this, [this]() {
+        m_navigation->setCurrentRow((m_navigation->currentRow() + 1) % m_navigation->count());
+    });
+    QAction *previous = go->addAction(tr("&Previous area"));
+    previous->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_PageUp));
+    connect(previous, &QAction::triggered, this, [this]() {
+        const int count = m_navigation->count();
+        m_navigation->setCurrentRow((m_navigation->currentRow() + count - 1) % count);
+    });
+    QAction *areaList = go->addAction(tr("Area &list"));
+    areaList->setShortcut(QKeySequence(Qt::ALT | Qt::Key_L));
+    connect(areaList, &QAction::triggered, m_navigation, [this]() { m_navigation->setFocus(); });
+
     go->addSeparator();
     QAction *search = go->addAction(tr("&Search…"));
     search->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
     connect(search, &QAction::triggered, this, &MainWindow::openSearch);
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
+    QAction *keys = help->addAction(tr("&Keyboard shortcuts"));
+    keys->setShortcuts({QKeySequence(Qt::Key_F1), QKeySequence(Qt::CTRL | Qt::Key_Slash)});
+    connect(keys, &QAction::triggered, this, &MainWindow::showShortcuts);
     QAction *about = help->addAction(tr("&About NOBill Console"));
     connect(about, &QAction::triggered, this, [this]() {
-        QMessageBox::about(this, tr("About NOBill Console"),
-                           tr("<b>NOBill Console</b> %1<br>Built with Qt %2, running on Qt %3.")
-                               .arg(QStringLiteral(NOBILL_VERSION), QStringLiteral(QT_VERSION_STR),
-                                    QString::fromLatin1(qVersion())));
+        auto *box = new QMessageBox(QMessageBox::NoIcon, tr("About NOBill Console"), aboutText(),
+                                    QMessageBox::Close, this);
+        box->setObjectName(QStringLiteral("aboutBox"));
+        box->setIconPixmap(windowIcon().pixmap(64, 64));
+        box->setTextFormat(Qt::RichText);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
     });
+}
+
+ShortcutsDialog *MainWindow::showShortcuts()
+{
+    if (auto *open = findChild<ShortcutsDialog *>())
+        return open;
+    auto *dialog = new ShortcutsDialog(menuBar(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->open();
+    return dialog;
+}
+
+QString MainWindow::aboutText() const
+{
+    const QString server = m_serverVersion.isEmpty() ? tr("not known yet") : m_serverVersion;
+    const QString schema =
+        m_schemaVersion > 0 ? QString::number(m_schemaVersion) : tr("not known yet");
+    return tr("<b>NOBill Console</b> %1<br>Qt %2 (built with %3)<br>PostgreSQL server %4<br>"
+              "Database schema version %5<br>Signed in as %6 on %7:%8, database %9")
+        .arg(QStringLiteral(NOBILL_VERSION), QString::fromLatin1(qVersion()),
+             QStringLiteral(QT_VERSION_STR), server.toHtmlEscaped(), schema,
+             m_settings.user.toHtmlEscaped(), m_settings.host.toHtmlEscaped())
+        .arg(m_settings.port)
+        .arg(m_settings.database.toHtmlEscaped());
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    saveLayout();
+    QMainWindow::closeEvent(event);
+}
+
+namespace {
+// Tables (and trees with columns) of a page whose column layout is worth keeping.
+QList<QHeaderView *> columnHeaders(const QWidget *page)
+{
+    QList<QHeaderView *> headers;
+    for (QTableView *table : page->findChildren<QTableView *>()) {
+        if (!table->objectName().isEmpty())
+            headers << table->horizontalHeader();
+    }
+    for (QTreeView *tree : page->findChildren<QTreeView *>()) {
+        if (!tree->objectName().isEmpty() && !tree->isHeaderHidden())
+            headers << tree->header();
+    }
+    return headers;
+}
+
+QString headerKey(Area area, const QHeaderView *header)
+{
+    return QStringLiteral("layout/%1/%2").arg(areaKey(area), header->parent()->objectName());
+}
+} // namespace
+
+void MainWindow::restoreLayout()
+{
+    QSettings store;
+    restoreGeometry(store.value(QStringLiteral("layout/window")).toByteArray());
+    m_splitter->restoreState(store.value(QStringLiteral("layout/splitter")).toByteArray());
+    for (auto it = m_pages.cbegin(); it != m_pages.cend(); ++it) {
+        for (QHeaderView *header : columnHeaders(it.value())) {
+            const QByteArray state = store.value(headerKey(it.key(), header)).toByteArray();
+            // A layout saved for another number of columns (an older version) is not applied.
+            if (state.isEmpty() ||
+                store.value(headerKey(it.key(), header) + QStringLiteral("-columns")).toInt() !=
+                    header->count())
+                continue;
+            // Widths, order and hidden columns come back; the order of the rows stays the
+            // page's own, which knows what the database can sort by.
+            const int sortColumn = header->sortIndicatorSection();
+            const Qt::SortOrder sortOrder = header->sortIndicatorOrder();
+            header->restoreState(state);
+            header->setSortIndicator(sortColumn, sortOrder);
+        }
+    }
+}
+
+void MainWindow::saveLayout() const
+{
+    QSettings store;
+    store.setValue(QStringLiteral("layout/window"), saveGeometry());
+    store.setValue(QStringLiteral("layout/splitter"), m_splitter->saveState());
+    for (auto it = m_pages.cbegin(); it != m_pages.cend(); ++it) {
+        for (const QHeaderView *header : columnHeaders(it.value())) {
+            if (header->count() == 0)
+                continue;
+            store.setValue(headerKey(it.key(), header), header->saveState());
+            store.setValue(headerKey(it.key(), header) + QStringLiteral("-columns"),
+                           header->count());
+        }
+    }
 }
 
 SearchDialog *MainWindow::openSearch()
@@ -350,6 +479,10 @@ void MainWindow::checkHealth()
         this, [](const QString &connection) { return inspectServer(connection); },
         [this](Result<ServerInfo> info) {
             m_healthPending = false;
+            if (info) {
+                m_serverVersion = info.value().serverVersion;
+                m_schemaVersion = info.value().schema.databaseVersion;
+            }
             if (!info) {
                 m_healthLabel->setText(tr("● Not connected"));
                 m_healthLabel->setStyleSheet(QStringLiteral("color: #c0392b;"));

@@ -12,6 +12,7 @@
 
 class QLabel;
 class QListWidget;
+class QSplitter;
 class QStackedWidget;
 class QTimer;
 
@@ -48,13 +49,24 @@ public:
     Page *page(Area area) const;
     QString connectionText() const;
     QString healthText() const;
+    // F1 / Ctrl+/: the list of keyboard shortcuts; returns the open dialog (tests read it).
+    class ShortcutsDialog *showShortcuts();
+    // Help › About: versions of the console, Qt, the PostgreSQL server and the schema.
+    QString aboutText() const;
 
 signals:
     void changeConnectionRequested();
     void changePasswordRequested();
 
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
 private:
     void buildMenus();
+    // Window geometry, the navigation's width and every table's columns, per area, as this
+    // operator left them (QSettings "layout/...").
+    void restoreLayout();
+    void saveLayout() const;
     void openSearchHit(const struct SearchHit &hit);
     void checkHealth();
     Page *createPage(Area area);
@@ -65,6 +77,7 @@ private:
     std::unique_ptr<DatabaseWorker> m_searchWorker;
     ChangeFeed *m_changeFeed = nullptr;
     QListWidget *m_navigation = nullptr;
+    QSplitter *m_splitter = nullptr;
     QStackedWidget *m_stack = nullptr;
     MessageBanner *m_banner = nullptr;
     QLabel *m_connectionLabel = nullptr;
@@ -72,6 +85,8 @@ private:
     QTimer *m_healthTimer = nullptr;
     QMap<Area, Page *> m_pages;
     bool m_healthPending = false;
+    QString m_serverVersion; // from the last health check, for the About box
+    int m_schemaVersion = 0;
 };
 
 } // namespace nobill
