@@ -495,6 +495,50 @@ private slots:
         QVERIFY(nextStopped.wait(10000));
     }
 
+    void aNewAmountIsANewPriceAndTheOldOneIsArchived()
+    {
+        TestDatabase db;
+        NOBILL_REQUIRE_DB(db);
+        QVERIFY(seed(db));
+        FakeStripeServer fake;
+        QVERIFY(fake.start());
+        auto worker = makeWorker(db, fake, QStringLiteral("w7"), 2);
+        QVERIFY(worker);
+        worker->start();
+        const QString first =
+            enqueue(db, QString(), jobkinds::SyncPlan, {{QStringLiteral("plan_id"), PlanPro}});
+        WAIT_DONE(db, first);
+        const QString oldPrice =
+            scalar(db,
+                   QStringLiteral("SELECT stripe_price_id FROM plans WHERE id = '%1'").arg(PlanPro))
+                .toString();
+        QVERIFY(oldPrice.startsWith(QLatin1String("price_")));
+
+        // The plan service's way to change an amount: a new version replaces the old plan,
+        // which is archived.
+        const QString v2 = QStringLiteral("00000000-0000-0000-0000-00000000e201");
+        QVERIFY(exec(db, QStringLiteral("UPDATE plans SET archived_at = now() WHERE id = '%1';"
+                                        "INSERT INTO plans (id, product_id, name, amount, "
+                                        "currency, replaces_plan_id) VALUES ('%2', '%3', 'Pro', "
+                                        "5900, 'EUR', '%1')")
+                             .arg(PlanPro, v2, Product)));
+        const QString second =
+            enqueue(db, QString(), jobkinds::SyncPlan, {{QStringLiteral("plan_id"), v2}});
+        WAIT_DONE(db, second);
+        QCOMPARE(statusOf(db, second), QStringLiteral("succeeded"));
+        const QJsonObject result = resultOf(db, second);
+        QCOMPARE(result.value(QLatin1String("archived_price_id")).toString(), oldPrice);
+        const QString newPrice = result.value(QLatin1String("stripe_price_id")).toString();
+        QVERIFY(newPrice != oldPrice);
+        QCOMPARE(fake.object(newPrice).value(QLatin1String("unit_amount")).toInt(), 5900);
+        QCOMPARE(fake.object(oldPrice).value(QLatin1String("active")).toBool(true), false);
+        QCOMPARE(fake.createdCount(QStringLiteral("product")), 1);
+        QCOMPARE(fake.createdCount(QStringLiteral("price")), 2);
+        QSignalSpy stopped(worker.get(), &JobWorker::stopped);
+        worker->stop();
+        QVERIFY(stopped.wait(10000));
+    }
+
     void aJobTakenOverIsNotRecordedByTheOldWorker()
     {
         TestDatabase db;
