@@ -30,6 +30,7 @@
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -37,6 +38,8 @@
 #include <QTemporaryDir>
 #include <QThread>
 #include <QTimer>
+
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -175,6 +178,51 @@ private:
     qint64 m_sentAt = 0;
 };
 
+// CPU time (user + system) in seconds, from /proc: of one thread (pid == tid for the main
+// thread), or summed over processes. The machine may be shared, so events/s alone says
+// little; CPU seconds per event say what the work costs.
+double cpuSeconds(const QString &statPath)
+{
+    QFile file(statPath);
+    if (!file.open(QIODevice::ReadOnly))
+        return 0;
+    const QByteArray stat = file.readAll();
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    const QList<QByteArray> fields = stat.mid(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields.size() < 13)
+        return 0;
+    return double(fields.at(11).toLongLong() + fields.at(12).toLongLong()) /
+           double(sysconf(_SC_CLK_TCK));
+}
+
+// The cluster's postmaster and all its children.
+double clusterCpuSeconds(qint64 postmaster)
+{
+    double total = cpuSeconds(QStringLiteral("/proc/%1/stat").arg(postmaster));
+    QFile children(QStringLiteral("/proc/%1/task/%1/children").arg(postmaster));
+    if (children.open(QIODevice::ReadOnly)) {
+        for (const QByteArray &pid : children.readAll().trimmed().split(' ')) {
+            if (!pid.isEmpty())
+                total += cpuSeconds(QStringLiteral("/proc/%1/stat").arg(QString::fromLatin1(pid)));
+        }
+    }
+    return total;
+}
+
+struct CpuSample
+{
+    double process = 0;   // this process: listener, inbox writers and generator
+    double generator = 0; // the main thread: the load generator
+    double database = 0;  // the PostgreSQL cluster
+};
+
+CpuSample sampleCpu(qint64 postmaster)
+{
+    return CpuSample{cpuSeconds(QStringLiteral("/proc/self/stat")),
+                     cpuSeconds(QStringLiteral("/proc/self/task/%1/stat").arg(getpid())),
+                     clusterCpuSeconds(postmaster)};
+}
+
 qint64 percentile(std::vector<qint64> &sorted, double p)
 {
     if (sorted.empty())
@@ -302,7 +350,13 @@ int main(int argc, char **argv)
     quint64 commitUsAtStart = 0;
     qint64 measureStart = 0;
     qint64 measureEnd = 0;
+    QFile pidFile(cluster.dataDirectory() + QStringLiteral("/postmaster.pid"));
+    const qint64 postmaster =
+        pidFile.open(QIODevice::ReadOnly) ? pidFile.readLine().trimmed().toLongLong() : 0;
+    CpuSample cpuAtStart;
+    CpuSample cpuAtEnd;
     QTimer::singleShot(1000, [&] {
+        cpuAtStart = sampleCpu(postmaster);
         batchesAtStart = metrics.batches.load();
         batchedAtStart = metrics.batchedEvents.load();
         commitUsAtStart = metrics.commitMicroseconds.load();
@@ -312,6 +366,7 @@ int main(int argc, char **argv)
     });
     QTimer::singleShot(1000 + seconds * 1000, [&] {
         measureEnd = clock.nsecsElapsed();
+        cpuAtEnd = sampleCpu(postmaster);
         for (auto &poster : posters) {
             poster->recording = false;
             poster->sending = false;
@@ -356,6 +411,18 @@ int main(int argc, char **argv)
                 batches ? double(batched) / double(batches) : 0.0,
                 static_cast<unsigned long long>(metrics.largestBatch.load()),
                 batches ? double(commitUs) / double(batches) / 1000.0 : 0.0);
+
+    if (ok > 0) {
+        const double perEvent = 1e6 / double(ok);
+        const double generatorUs = (cpuAtEnd.generator - cpuAtStart.generator) * perEvent;
+        const double listenerUs = (cpuAtEnd.process - cpuAtStart.process) * perEvent - generatorUs;
+        const double databaseUs = (cpuAtEnd.database - cpuAtStart.database) * perEvent;
+        std::printf("CPU per acknowledged event: listener and inbox %.0f us, PostgreSQL %.0f us, "
+                    "generator %.0f us; without the generator, %d otherwise idle cores would "
+                    "carry at most %.0f events/s\n",
+                    listenerUs, databaseUs, generatorUs, QThread::idealThreadCount(),
+                    QThread::idealThreadCount() * 1e6 / (listenerUs + databaseUs));
+    }
 
     const quint64 stored = metrics.stored.load();
     QMetaObject::invokeMethod(
