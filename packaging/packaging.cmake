@@ -2,7 +2,15 @@
 # top-level CMakeLists.txt after every target is defined. `cpack -G DEB` in the build
 # directory makes the package; scripts/test-package builds it and installs it on a clean
 # Debian system.
+#
+# Packages follow the distribution's layout: configure them with -DCMAKE_INSTALL_PREFIX=/usr
+# (scripts/test-package does), which also puts the configuration in /etc, not /usr/etc.
 include(GNUInstallDirs)
+if(NOT CMAKE_INSTALL_PREFIX STREQUAL "/usr")
+  message(STATUS "Packages are laid out for ${CMAKE_INSTALL_PREFIX}; distribution packages "
+                 "need -DCMAKE_INSTALL_PREFIX=/usr")
+endif()
+set(_etc ${CMAKE_INSTALL_FULL_SYSCONFDIR})
 
 set(NOBILL_APP_ID org.nobill.Console)
 set(_pkg ${CMAKE_CURRENT_LIST_DIR})
@@ -34,9 +42,9 @@ install(FILES ${_pkg}/systemd/nobill-serve.service DESTINATION ${NOBILL_SYSTEMD_
 
 # Configuration: the office profile template and the service's settings. Credentials are
 # never shipped: the directory is created root-only for the administrator to fill.
-install(FILES ${_pkg}/office.conf DESTINATION ${CMAKE_INSTALL_FULL_SYSCONFDIR}/xdg/NOBill)
-install(FILES ${_pkg}/serve.env DESTINATION ${CMAKE_INSTALL_FULL_SYSCONFDIR}/nobill)
-install(DIRECTORY DESTINATION ${CMAKE_INSTALL_FULL_SYSCONFDIR}/nobill/credentials
+install(FILES ${_pkg}/office.conf DESTINATION ${_etc}/xdg/NOBill)
+install(FILES ${_pkg}/serve.env DESTINATION ${_etc}/nobill)
+install(DIRECTORY DESTINATION ${_etc}/nobill/credentials
         DIRECTORY_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE)
 
 # Documentation.
@@ -56,7 +64,7 @@ imports and exports) and the nobill-serve systemd service that receives Stripe's
 and runs the job worker.")
 set(CPACK_PACKAGE_HOMEPAGE_URL https://nobill.example/)
 set(CPACK_PACKAGE_INSTALL_DIRECTORY nobill-console)
-set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_PACKAGING_INSTALL_PREFIX ${CMAKE_INSTALL_PREFIX})
 set(CPACK_STRIP_FILES ON)
 set(CPACK_OUTPUT_FILE_PREFIX ${CMAKE_BINARY_DIR}/packages)
 
@@ -76,8 +84,11 @@ set(CPACK_DEBIAN_PACKAGE_DEPENDS "libqt6sql6-psql")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "gnome-keyring | kwalletmanager")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "postgresql")
 set(CPACK_DEBIAN_PACKAGE_SECTION misc)
+# dpkg keeps an administrator's edits of these on upgrade.
+file(WRITE ${CMAKE_BINARY_DIR}/packaging/conffiles
+     "${_etc}/xdg/NOBill/office.conf\n${_etc}/nobill/serve.env\n")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${_pkg}/debian/postinst ${_pkg}/debian/postrm
-                                       ${_pkg}/debian/conffiles)
+                                       ${CMAKE_BINARY_DIR}/packaging/conffiles)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 
 # RPM: library requirements are computed by rpmbuild; the driver plugin is named as above
@@ -91,8 +102,9 @@ set(CPACK_RPM_EXCLUDE_FROM_AUTO_FILELIST_ADDITION
     /etc/xdg /lib /lib/systemd /lib/systemd/system /usr/share/metainfo
     /usr/share/icons/hicolor /usr/share/icons/hicolor/scalable
     /usr/share/icons/hicolor/scalable/apps)
-set(CPACK_RPM_USER_FILELIST "%config(noreplace) /etc/xdg/NOBill/office.conf"
-                            "%config(noreplace) /etc/nobill/serve.env")
+set(CPACK_RPM_USER_FILELIST "%config(noreplace) ${_etc}/xdg/NOBill/office.conf"
+                            "%config(noreplace) ${_etc}/nobill/serve.env"
+                            "%dir %attr(0700, root, root) ${_etc}/nobill/credentials")
 
 include(CPack)
 
