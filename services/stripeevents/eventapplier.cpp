@@ -8,6 +8,8 @@
 #include <QSqlDatabase>
 #include <QSqlQuery>
 
+#include <unordered_map>
+
 namespace nobill {
 
 Q_LOGGING_CATEGORY(lcEvents, "nobill.stripeevents")
@@ -119,22 +121,33 @@ struct EventApplier::Decision
     }
 };
 
+struct EventApplier::Statements
+{
+    std::unordered_map<QString, QSqlQuery> byText;
+};
+
 EventApplier::EventApplier(QString connectionName, EventApplierOptions options)
     : m_connectionName(std::move(connectionName))
     , m_options(options)
+    , m_statements(std::make_unique<Statements>())
 {}
+
+EventApplier::~EventApplier() = default;
+EventApplier::EventApplier(EventApplier &&other) noexcept = default;
+EventApplier &EventApplier::operator=(EventApplier &&other) noexcept = default;
 
 Result<QSqlQuery *> EventApplier::run(const QString &sql, const QVariantList &values)
 {
     // Every statement is prepared once per connection and reused: preparing (and dropping)
     // each one per event cost more round trips than running it.
-    auto it = m_statements.find(sql);
-    if (it == m_statements.end()) {
+    auto &statements = m_statements->byText;
+    auto it = statements.find(sql);
+    if (it == statements.end()) {
         QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
         q.setForwardOnly(true);
         if (!q.prepare(sql))
             return translateSqlError(q.lastError());
-        it = m_statements.emplace(sql, std::move(q)).first;
+        it = statements.emplace(sql, std::move(q)).first;
     }
     QSqlQuery &q = it->second;
     for (int i = 0; i < values.size(); ++i)
@@ -150,7 +163,8 @@ Result<QSqlQuery *> EventApplier::run(const QString &sql, const QVariantList &va
 
 void EventApplier::releaseStatements()
 {
-    m_statements.clear();
+    if (m_statements)
+        m_statements->byText.clear();
 }
 
 Result<DrainStats> EventApplier::processDue(int limit)

@@ -3,12 +3,13 @@
 #include "core/result.h"
 #include "stripeevents/eventmapping.h"
 
-#include <QSqlQuery>
 #include <QString>
 #include <QStringList>
 #include <QVariantList>
 
-#include <unordered_map>
+#include <memory>
+
+class QSqlQuery;
 
 namespace nobill {
 
@@ -51,6 +52,9 @@ class EventApplier
 {
 public:
     explicit EventApplier(QString connectionName, EventApplierOptions options = {});
+    ~EventApplier();
+    EventApplier(EventApplier &&other) noexcept;
+    EventApplier &operator=(EventApplier &&other) noexcept;
 
     // Applies up to `limit` events that are due (received, or waiting whose retry time has
     // come), oldest first by Stripe's creation time. An error means the database could not
@@ -79,8 +83,10 @@ private:
 
     QString m_connectionName;
     EventApplierOptions m_options;
-    // Prepared statements by SQL text, of m_connectionName.
-    std::unordered_map<QString, QSqlQuery> m_statements;
+    // Prepared statements by SQL text, of m_connectionName (Qt Sql stays out of this
+    // header: the layers above services cannot include it).
+    struct Statements;
+    std::unique_ptr<Statements> m_statements;
 };
 
 } // namespace nobill
