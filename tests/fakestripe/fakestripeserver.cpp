@@ -1280,6 +1280,59 @@ struct FakeStripeServer::Private
         return unknownRoute(request);
     }
 
+    // What POST /v1/customers and /v1/customers/{id} accept besides the stored text fields
+    // (Stripe's API reference); the fake keeps the address and ignores the rest.
+    static QStringList customerExtraParameters()
+    {
+        return {QStringLiteral("address"),
+                QStringLiteral("balance"),
+                QStringLiteral("cash_balance"),
+                QStringLiteral("coupon"),
+                QStringLiteral("invoice_prefix"),
+                QStringLiteral("invoice_settings"),
+                QStringLiteral("next_invoice_sequence"),
+                QStringLiteral("payment_method"),
+                QStringLiteral("preferred_locales"),
+                QStringLiteral("promotion_code"),
+                QStringLiteral("shipping"),
+                QStringLiteral("source"),
+                QStringLiteral("tax"),
+                QStringLiteral("tax_exempt"),
+                QStringLiteral("tax_id_data"),
+                QStringLiteral("test_clock")};
+    }
+
+    // address[line1|line2|city|postal_code|state|country], as Stripe: an unknown part is
+    // refused, an empty address parameter clears it, missing parts are null.
+    static std::optional<Response> customerAddress(const Params &p, QJsonValue *out)
+    {
+        const QVariant value = p.value(QStringLiteral("address"));
+        if (!value.isValid() ||
+            (value.typeId() == QMetaType::QString && value.toString().isEmpty())) {
+            *out = nullValue();
+            return std::nullopt;
+        }
+        if (!value.canConvert<QVariantMap>() || value.typeId() == QMetaType::QString)
+            return invalid(QStringLiteral("Invalid object"), QStringLiteral("address"));
+        const QVariantMap parts = value.toMap();
+        static const QStringList known = {QStringLiteral("line1"),       QStringLiteral("line2"),
+                                          QStringLiteral("city"),        QStringLiteral("state"),
+                                          QStringLiteral("postal_code"), QStringLiteral("country")};
+        QJsonObject address;
+        for (auto it = parts.constBegin(); it != parts.constEnd(); ++it) {
+            if (!known.contains(it.key()))
+                return invalid(
+                    QStringLiteral("Received unknown parameter: address[%1]").arg(it.key()),
+                    QStringLiteral("address[%1]").arg(it.key()));
+        }
+        for (const QString &part : known) {
+            const QString text = parts.value(part).toString();
+            address.insert(part, text.isEmpty() ? nullValue() : QJsonValue(text));
+        }
+        *out = address;
+        return std::nullopt;
+    }
+
     static Response unknownRoute(const Request &request)
     {
         return stripeError(404, QStringLiteral("invalid_request_error"),
@@ -1292,18 +1345,24 @@ struct FakeStripeServer::Private
                             const QString &type, const QString &prefix)
     {
         const bool isCustomer = type == QLatin1String("customer");
+        // Text fields stored as given; "address" and the parameters Stripe accepts but the fake
+        // does not model (preferred_locales, invoice_settings, ...) are handled below.
         const QStringList fields =
             isCustomer ? QStringList{QStringLiteral("email"), QStringLiteral("name"),
                                      QStringLiteral("description"), QStringLiteral("phone"),
                                      QStringLiteral("metadata")}
                        : QStringList{QStringLiteral("name"), QStringLiteral("description"),
                                      QStringLiteral("active"), QStringLiteral("metadata")};
+        const QStringList accepted = isCustomer ? fields + customerExtraParameters() : fields;
         const QString url = QStringLiteral("/v1/") + s.at(1);
         const QByteArray &m = request.method;
         if (s.size() == 2 && m == "POST") {
-            RETURN_IF(p.allowOnly(fields));
+            RETURN_IF(p.allowOnly(accepted));
             if (!isCustomer)
                 RETURN_IF(p.require({QStringLiteral("name")}));
+            QJsonValue address = nullValue();
+            if (isCustomer)
+                RETURN_IF(customerAddress(p, &address));
             QJsonObject object{{QStringLiteral("id"), newId(prefix)},
                                {QStringLiteral("object"), type},
                                {QStringLiteral("created"), now()},
@@ -1314,6 +1373,8 @@ struct FakeStripeServer::Private
                     continue;
                 object.insert(field, p.has(field) ? QJsonValue(p.str(field)) : nullValue());
             }
+            if (isCustomer)
+                object.insert(QStringLiteral("address"), address);
             if (!isCustomer) {
                 bool active = true;
                 if (p.has(QStringLiteral("active")))
@@ -1350,8 +1411,13 @@ struct FakeStripeServer::Private
         if (object.value(QStringLiteral("deleted")).toBool())
             return missing(type, id);
         if (m == "POST") {
-            RETURN_IF(p.allowOnly(fields));
+            RETURN_IF(p.allowOnly(accepted));
             const QJsonObject before = object;
+            if (isCustomer && p.has(QStringLiteral("address"))) {
+                QJsonValue address = nullValue();
+                RETURN_IF(customerAddress(p, &address));
+                object.insert(QStringLiteral("address"), address);
+            }
             for (const QString &field : fields) {
                 if (!p.has(field) || field == QLatin1String("metadata"))
                     continue;

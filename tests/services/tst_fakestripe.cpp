@@ -45,6 +45,7 @@ private slots:
     void eventsListFiltersAndPages();
     void checkoutSessionCompletes();
     void unknownParameterIsRefused();
+    void customerAddress();
     void webhooksAreSigned();
     void survivesOddHttp();
     void runsAsItsOwnProcess();
@@ -553,6 +554,47 @@ void TestFakeStripe::unknownParameterIsRefused()
     const StripeReply amount = post(QStringLiteral("/v1/prices/") + makeRecurringPrice(100),
                                     {{QStringLiteral("unit_amount"), 200}});
     QVERIFY(!amount.ok); // amounts are immutable, as in Stripe
+}
+
+void TestFakeStripe::customerAddress()
+{
+    // What customer.sync sends, and more of what Stripe accepts on a customer.
+    const StripeReply created =
+        post(QStringLiteral("/v1/customers"),
+             {{QStringLiteral("name"), QStringLiteral("Acme")},
+              {QStringLiteral("email"), QStringLiteral("ap@acme.example")},
+              {QStringLiteral("preferred_locales"), QVariantList{QStringLiteral("de")}},
+              {QStringLiteral("address"),
+               QVariantMap{{QStringLiteral("line1"), QStringLiteral("Hauptstr. 1")},
+                           {QStringLiteral("line2"), QStringLiteral("Hof")},
+                           {QStringLiteral("city"), QStringLiteral("Berlin")},
+                           {QStringLiteral("state"), QStringLiteral("BE")},
+                           {QStringLiteral("postal_code"), QStringLiteral("10115")},
+                           {QStringLiteral("country"), QStringLiteral("DE")}}}});
+    QVERIFY2(created.ok, qPrintable(created.error.message));
+    QJsonObject address = created.object.value(QLatin1String("address")).toObject();
+    QCOMPARE(address.value(QLatin1String("state")).toString(), QStringLiteral("BE"));
+    QCOMPARE(address.value(QLatin1String("line2")).toString(), QStringLiteral("Hof"));
+
+    // An update replaces the address; the parts not given are null.
+    const StripeReply updated =
+        post(QStringLiteral("/v1/customers/") + idOf(created),
+             {{QStringLiteral("address"),
+               QVariantMap{{QStringLiteral("line1"), QStringLiteral("Ring 2")},
+                           {QStringLiteral("country"), QStringLiteral("AT")}}}});
+    QVERIFY2(updated.ok, qPrintable(updated.error.message));
+    address = m_fake->object(idOf(created)).value(QLatin1String("address")).toObject();
+    QCOMPARE(address.value(QLatin1String("line1")).toString(), QStringLiteral("Ring 2"));
+    QVERIFY(address.value(QLatin1String("city")).isNull());
+    QCOMPARE(m_fake->object(idOf(created)).value(QLatin1String("name")).toString(),
+             QStringLiteral("Acme"));
+
+    const StripeReply unknown =
+        post(QStringLiteral("/v1/customers"),
+             {{QStringLiteral("address"),
+               QVariantMap{{QStringLiteral("street"), QStringLiteral("x")}}}});
+    QVERIFY(!unknown.ok);
+    QCOMPARE(unknown.error.param, QStringLiteral("address[street]"));
 }
 
 void TestFakeStripe::webhooksAreSigned()

@@ -185,13 +185,22 @@ private slots:
                      .value(QLatin1String("tax_id"))
                      .toString(),
                  QStringLiteral("DE123456789"));
+        // The address travels too (address[line1], ... as Stripe takes it).
         QVERIFY(exec(db, QStringLiteral("UPDATE organizations SET billing_email = "
-                                        "'billing@acme.example'")));
+                                        "'billing@acme.example', address_line1 = 'Hauptstr. 1', "
+                                        "postal_code = '10115', city = 'Berlin', country = 'DE'")));
         const QString resync = enqueue(db, OrgA, jobkinds::SyncCustomer, {});
         WAIT_DONE(db, resync);
+        QCOMPARE(statusOf(db, resync), QStringLiteral("succeeded"));
         QCOMPARE(fake.createdCount(QStringLiteral("customer")), 1);
         QCOMPARE(fake.object(cus).value(QLatin1String("email")).toString(),
                  QStringLiteral("billing@acme.example"));
+        const QJsonObject address = fake.object(cus).value(QLatin1String("address")).toObject();
+        QCOMPARE(address.value(QLatin1String("line1")).toString(), QStringLiteral("Hauptstr. 1"));
+        QCOMPARE(address.value(QLatin1String("city")).toString(), QStringLiteral("Berlin"));
+        QCOMPARE(address.value(QLatin1String("postal_code")).toString(), QStringLiteral("10115"));
+        QCOMPARE(address.value(QLatin1String("country")).toString(), QStringLiteral("DE"));
+        QVERIFY(address.value(QLatin1String("line2")).isNull());
 
         // Plans: one product for both, a price each, a meter for the metered plan.
         QStringList plans;
