@@ -20,7 +20,11 @@
 #include <QSqlError>
 #include <QSqlQuery>
 
+#include <QFile>
+
 #include <cstdio>
+#include <ctime>
+#include <unistd.h>
 
 using namespace nobill;
 
@@ -33,6 +37,22 @@ bool run(QSqlQuery &q, const QString &sql)
         return true;
     std::fprintf(stderr, "%s\n", qPrintable(q.lastError().text()));
     return false;
+}
+
+// CPU seconds (user + system) a process of this machine has used, from /proc: the load of
+// a shared machine changes the wall-clock rate, the CPU spent per event much less.
+double processCpuSeconds(qint64 pid)
+{
+    QFile f(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!f.open(QIODevice::ReadOnly))
+        return 0;
+    const QByteArray line = f.readAll();
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    const QList<QByteArray> fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
+    if (fields.size() < 13)
+        return 0;
+    const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+    return (fields.at(11).toDouble() + fields.at(12).toDouble()) / ticks;
 }
 
 bool seed(const test::TestDatabase &db, int events)
@@ -126,6 +146,14 @@ int main(int argc, char **argv)
     std::printf("events in the inbox: %lld (%d organizations)\n", static_cast<long long>(stored),
                 Organizations);
 
+    QSqlQuery backend(service.database());
+    backend.exec(QStringLiteral("SELECT pg_backend_pid()"));
+    backend.next();
+    const qint64 backendPid = backend.value(0).toLongLong();
+    backend.finish();
+    const double serverCpuBefore = processCpuSeconds(backendPid);
+    const std::clock_t clientCpuBefore = std::clock();
+
     EventApplier applier(service.name());
     DrainStats total;
     QElapsedTimer timer;
@@ -143,12 +171,24 @@ int main(int argc, char **argv)
         total.ignored += stats->ignored;
         total.waiting += stats->waiting;
         total.failed += stats->failed;
+        // Progress, to see whether the rate holds as the inbox fills with handled events.
+        if (total.total() / 10000 != (total.total() - stats->total()) / 10000)
+            std::printf("  %d events after %.1f s\n", total.total(),
+                        static_cast<double>(timer.nsecsElapsed()) / 1e9);
+        std::fflush(stdout);
     }
     const double seconds = static_cast<double>(timer.nsecsElapsed()) / 1e9;
     std::printf("drained in %.2f s: %.0f events/s (applied %d, stale %d, ignored %d, waiting "
                 "%d, failed %d)\n",
                 seconds, static_cast<double>(stored) / seconds, total.applied, total.stale,
                 total.ignored, total.waiting, total.failed);
+    const double clientCpu = static_cast<double>(std::clock() - clientCpuBefore) / CLOCKS_PER_SEC;
+    const double serverCpu = processCpuSeconds(backendPid) - serverCpuBefore;
+    std::printf("CPU per event: %.2f ms in this process (debug build), %.2f ms in its "
+                "PostgreSQL backend; one core's worth: %.0f events/s\n",
+                1000.0 * clientCpu / static_cast<double>(stored),
+                1000.0 * serverCpu / static_cast<double>(stored),
+                static_cast<double>(stored) / qMax(1e-9, clientCpu + serverCpu));
     count.exec(QStringLiteral("SELECT count(*) FROM audit_log WHERE source = 'webhook'"));
     count.next();
     std::printf("audit rows from the webhook: %lld\n", count.value(0).toLongLong());
