@@ -16,8 +16,10 @@
 #include <QAbstractButton>
 #include <QAbstractItemView>
 #include <QAction>
+#include <QApplication>
 #include <QComboBox>
 #include <QHeaderView>
+#include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QMenuBar>
@@ -165,6 +167,11 @@ private slots:
                                 .arg(areaTitle(area), button->objectName(), button->text());
             }
         }
+        if (const QString shots = qEnvironmentVariable("NOBILL_SCREENSHOT_DIR"); !shots.isEmpty()) {
+            window.selectArea(Area::Plans);
+            QTRY_VERIFY_WITH_TIMEOUT(!window.page(Area::Plans)->isBusy(), 20000);
+            QVERIFY(window.grab().save(shots + QStringLiteral("/read-only.png")));
+        }
         QVERIFY2(writable.isEmpty(),
                  qPrintable(QStringLiteral("Write actions still enabled on a newer schema:\n") +
                             writable.join(QLatin1Char('\n'))));
@@ -243,6 +250,8 @@ private slots:
                      qPrintable(
                          QStringLiteral("%1 missing from:\n%2").arg(QLatin1String(expected), all)));
         QVERIFY(all.contains(areaTitle(Area::Tenants).remove(QLatin1Char('&'))));
+        if (const QString shots = qEnvironmentVariable("NOBILL_SCREENSHOT_DIR"); !shots.isEmpty())
+            QVERIFY(dialog->grab().save(shots + QStringLiteral("/shortcuts.png")));
         QTest::keyClick(dialog, Qt::Key_Escape);
         QTRY_VERIFY(!window.findChild<ShortcutsDialog *>());
         // Ctrl+/ opens it too.
@@ -266,6 +275,28 @@ private slots:
                  qPrintable(about));
         QVERIFY(
             about.contains(QStringLiteral("schema version %1").arg(Migrator::programVersion())));
+    }
+
+    void statusColoursFollowTheSystemPalette()
+    {
+        TestDatabase db;
+        NOBILL_REQUIRE_DB(db);
+        const QPalette original = QApplication::palette();
+        QPalette dark = original;
+        dark.setColor(QPalette::Window, QColor(0x2b, 0x2b, 0x2b));
+        dark.setColor(QPalette::WindowText, QColor(0xee, 0xee, 0xee));
+        QApplication::setPalette(dark);
+        {
+            MainWindow window(db.settings(), MainWindow::Options{});
+            window.show();
+            QTRY_VERIFY_WITH_TIMEOUT(window.healthText().contains(QLatin1String("Connected")),
+                                     20000);
+            auto *health = window.findChild<QLabel *>(QStringLiteral("healthLabel"));
+            QVERIFY(health && !health->accessibleName().isEmpty());
+            QVERIFY2(health->styleSheet().contains(QLatin1String("#66bb6a")),
+                     qPrintable(health->styleSheet()));
+        }
+        QApplication::setPalette(original);
     }
 
     void windowAndColumnsAreRemembered()

@@ -82,6 +82,9 @@ private slots:
         QCOMPARE(dialog.settings().sslRootCert, QStringLiteral("/etc/nobill/office-ca.pem"));
         QVERIFY(!servers->accessibleName().isEmpty());
         QVERIFY(dialog.findChild<MessageBanner *>()->text().isEmpty());
+        // NOBILL_SCREENSHOT_DIR=packaging/screenshots refreshes the README's picture.
+        if (const QString shots = qEnvironmentVariable("NOBILL_SCREENSHOT_DIR"); !shots.isEmpty())
+            QVERIFY(dialog.grab().save(shots + QStringLiteral("/sign-in-office.png")));
 
         // Choosing another office server fills in all of its details.
         servers->setCurrentIndex(1);

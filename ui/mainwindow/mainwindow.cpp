@@ -470,6 +470,13 @@ QString MainWindow::healthText() const
     return m_healthLabel->text();
 }
 
+bool MainWindow::onDarkPalette() const
+{
+    // The system's palette decides (a dark desktop theme): the status colours follow it so
+    // they stay readable on either.
+    return palette().color(QPalette::Window).lightness() < 128;
+}
+
 void MainWindow::checkHealth()
 {
     if (m_healthPending)
@@ -485,14 +492,18 @@ void MainWindow::checkHealth()
             }
             if (!info) {
                 m_healthLabel->setText(tr("● Not connected"));
-                m_healthLabel->setStyleSheet(QStringLiteral("color: #c0392b;"));
+                m_healthLabel->setStyleSheet(QStringLiteral("color: %1;")
+                                                 .arg(onDarkPalette() ? QStringLiteral("#ef5350")
+                                                                      : QStringLiteral("#c0392b")));
                 m_healthLabel->setToolTip(info.error().message);
                 return;
             }
             m_healthLabel->setText(tr("● Connected (PostgreSQL %1, schema %2)")
                                        .arg(info.value().serverVersion)
                                        .arg(info.value().schema.databaseVersion));
-            m_healthLabel->setStyleSheet(QStringLiteral("color: #2e7d32;"));
+            m_healthLabel->setStyleSheet(
+                QStringLiteral("color: %1;")
+                    .arg(onDarkPalette() ? QStringLiteral("#66bb6a") : QStringLiteral("#2e7d32")));
             m_healthLabel->setToolTip(tr("Signed in as %1").arg(info.value().login));
         });
 }

@@ -69,6 +69,7 @@ private:
     void saveLayout() const;
     void openSearchHit(const struct SearchHit &hit);
     void checkHealth();
+    bool onDarkPalette() const;
     Page *createPage(Area area);
 
     ConnectionSettings m_settings;

@@ -42,7 +42,7 @@ ShortcutsDialog::ShortcutsDialog(const QMenuBar *menus, QWidget *parent)
 {
     setObjectName(QStringLiteral("shortcutsDialog"));
     setWindowTitle(tr("Keyboard shortcuts"));
-    resize(520, 560);
+    resize(600, 520);
 
     for (const QAction *top : menus->actions()) {
         if (top->menu())
@@ -51,10 +51,9 @@ ShortcutsDialog::ShortcutsDialog(const QMenuBar *menus, QWidget *parent)
     const QList<QPair<QString, QString>> everywhere{
         {tr("Tab, Shift+Tab"), tr("Move to the next or previous control")},
         {tr("Up, Down, Page Up, Page Down"), tr("Move through a list; more rows load as you go")},
-        {tr("Enter"), tr("Open the selected row's details, or confirm a dialog")},
-        {tr("Esc"), tr("Close a dialog without changing anything")},
         {tr("Alt+underlined letter"), tr("Go to that field, button or menu")},
-        {tr("Shift+F10, Menu key"), tr("Open the context menu of the selected row")},
+        {tr("Enter"), tr("Confirm a dialog")},
+        {tr("Esc"), tr("Close a dialog without changing anything")},
     };
     m_entries.append(everywhere);
 
