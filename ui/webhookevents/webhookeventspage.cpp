@@ -433,9 +433,18 @@ void WebhookEventsPage::showDetail(const WebhookEvent &e)
                                            : tr("pushed to the listener")) +
         (e.apiVersion.isEmpty() ? QString() : tr(", API version %1").arg(e.apiVersion)) +
         (e.livemode ? tr(", live mode") : tr(", test mode")));
+    // The processor writes why an event was ignored or waits, and what a processed report
+    // said, in the same column: only a failure is an error.
+    const bool failed = e.status == QLatin1String("failed");
+    if (auto *label = qobject_cast<QLabel *>(m_form->labelForField(m_fieldError))) {
+        label->setText(
+            e.status == QLatin1String("ignored") || e.status == QLatin1String("waiting")
+                ? tr("Reason:")
+                : (e.status == QLatin1String("processed") ? tr("Note:") : tr("Last error:")));
+    }
     m_fieldError->setText(e.lastError.isEmpty() ? tr("none") : e.lastError);
-    m_fieldError->setStyleSheet(e.lastError.isEmpty() ? QString()
-                                                      : QStringLiteral("color: #b03a2e;"));
+    m_fieldError->setStyleSheet(
+        e.lastError.isEmpty() || !failed ? QString() : QStringLiteral("color: #b03a2e;"));
     if (!e.payload.isEmpty())
         m_payload->setJson(e.payload);
     else if (e.id != m_selectedId || !m_detailLoading)
