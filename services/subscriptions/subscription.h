@@ -84,13 +84,24 @@ struct SubscriptionDetails
 
 // What an operator asks Stripe to do to a subscription. The work is queued; the office
 // server's worker sends it to Stripe, and the subscription changes when Stripe confirms.
-enum class SubscriptionAction { CancelAtPeriodEnd, CancelNow, Resume, ChangeQuantity };
+enum class SubscriptionAction {
+    CancelAtPeriodEnd,
+    CancelNow,
+    Resume,
+    ChangeQuantity,
+    // Invoices are not collected while paused (the subscription keeps running); what happens
+    // to the invoices of the pause is the request's pauseBehavior.
+    PauseCollection,
+    ResumeCollection
+};
 
 struct SubscriptionActionRequest
 {
     QString subscriptionId;
     SubscriptionAction action = SubscriptionAction::CancelAtPeriodEnd;
     int quantity = 0; // ChangeQuantity
+    // PauseCollection: "void" (default) | "keep_as_draft" | "mark_uncollectible"
+    QString pauseBehavior;
     // Made once when the confirmation opens: confirming twice queues the work once.
     QString requestToken;
 };

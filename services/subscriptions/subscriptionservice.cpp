@@ -176,6 +176,10 @@ QString actionKey(SubscriptionAction action)
         return QStringLiteral("resume");
     case SubscriptionAction::ChangeQuantity:
         return QStringLiteral("update_quantity");
+    case SubscriptionAction::PauseCollection:
+        return QStringLiteral("pause_collection");
+    case SubscriptionAction::ResumeCollection:
+        return QStringLiteral("resume_collection");
     }
     return QString();
 }
@@ -393,6 +397,13 @@ QString SubscriptionService::actionUnavailableReason(const Subscription &s,
         if (s.isMetered())
             return tr("A metered plan is billed by usage; it has no quantity to change.");
         return {};
+    case SubscriptionAction::PauseCollection:
+    case SubscriptionAction::ResumeCollection:
+        // Whether collection is paused now is not mirrored in our table, so both stay
+        // available while the subscription runs; Stripe accepts either in any live state.
+        if (!s.isLive())
+            return tr("Only a running subscription's collection can be paused or resumed.");
+        return {};
     }
     return {};
 }
@@ -428,6 +439,15 @@ Result<PendingJob> SubscriptionService::requestAction(const SubscriptionActionRe
                              tr("The subscription already has this quantity."));
         payload.insert(QStringLiteral("quantity"), request.quantity);
         payload.insert(QStringLiteral("previous_quantity"), s.quantity);
+    }
+    if (request.action == SubscriptionAction::PauseCollection) {
+        const QString behavior =
+            request.pauseBehavior.isEmpty() ? QStringLiteral("void") : request.pauseBehavior;
+        if (behavior != QLatin1String("void") && behavior != QLatin1String("keep_as_draft") &&
+            behavior != QLatin1String("mark_uncollectible"))
+            return makeError(ErrorKind::InvalidInput,
+                             tr("Choose what happens to invoices while collection is paused."));
+        payload.insert(QStringLiteral("behavior"), behavior);
     }
     if (request.action == SubscriptionAction::Resume)
         // Stripe resumes a paused subscription with POST /resume; a scheduled cancellation

@@ -140,10 +140,19 @@ SubscriptionDetailPanel::SubscriptionDetailPanel(DatabaseWorker *worker, QWidget
     m_resumeButton->setObjectName(QStringLiteral("resumeButton"));
     m_quantityButton = new QPushButton(tr("Change quantity…"), m_content);
     m_quantityButton->setObjectName(QStringLiteral("changeQuantityButton"));
-    actions->addWidget(m_cancelAtEndButton, 0, 0);
-    actions->addWidget(m_cancelNowButton, 0, 1);
-    actions->addWidget(m_resumeButton, 1, 0);
-    actions->addWidget(m_quantityButton, 1, 1);
+    m_changePlanButton = new QPushButton(tr("Change plan…"), m_content);
+    m_changePlanButton->setObjectName(QStringLiteral("changePlanButton"));
+    m_pauseButton = new QPushButton(tr("Pause collection…"), m_content);
+    m_pauseButton->setObjectName(QStringLiteral("pauseCollectionButton"));
+    m_resumeCollectionButton = new QPushButton(tr("Resume collection…"), m_content);
+    m_resumeCollectionButton->setObjectName(QStringLiteral("resumeCollectionButton"));
+    actions->addWidget(m_changePlanButton, 0, 0);
+    actions->addWidget(m_quantityButton, 0, 1);
+    actions->addWidget(m_cancelAtEndButton, 1, 0);
+    actions->addWidget(m_cancelNowButton, 1, 1);
+    actions->addWidget(m_resumeButton, 2, 0);
+    actions->addWidget(m_pauseButton, 3, 0);
+    actions->addWidget(m_resumeCollectionButton, 3, 1);
     content->addLayout(actions);
     auto *explain = new QLabel(tr("Changes are queued here and sent to Stripe by the office "
                                   "server. The subscription shows them once Stripe confirms."),
@@ -160,6 +169,12 @@ SubscriptionDetailPanel::SubscriptionDetailPanel(DatabaseWorker *worker, QWidget
             [this]() { emit actionTriggered(SubscriptionAction::Resume); });
     connect(m_quantityButton, &QPushButton::clicked, this,
             [this]() { emit actionTriggered(SubscriptionAction::ChangeQuantity); });
+    connect(m_pauseButton, &QPushButton::clicked, this,
+            [this]() { emit actionTriggered(SubscriptionAction::PauseCollection); });
+    connect(m_resumeCollectionButton, &QPushButton::clicked, this,
+            [this]() { emit actionTriggered(SubscriptionAction::ResumeCollection); });
+    connect(m_changePlanButton, &QPushButton::clicked, this,
+            &SubscriptionDetailPanel::changePlanTriggered);
 
     content->addSpacing(6);
     content->addWidget(heading(tr("Invoices"), m_content));
@@ -200,6 +215,10 @@ QPushButton *SubscriptionDetailPanel::actionButton(SubscriptionAction action) co
         return m_resumeButton;
     case SubscriptionAction::ChangeQuantity:
         return m_quantityButton;
+    case SubscriptionAction::PauseCollection:
+        return m_pauseButton;
+    case SubscriptionAction::ResumeCollection:
+        return m_resumeCollectionButton;
     }
     return nullptr;
 }
@@ -213,6 +232,14 @@ QString SubscriptionDetailPanel::describeWork(const PendingJob &job)
         return tr("cancel now");
     if (kind.endsWith(QLatin1String(".resume")))
         return tr("resume");
+    if (kind.endsWith(QLatin1String(".pause_collection")))
+        return tr("pause collection");
+    if (kind.endsWith(QLatin1String(".resume_collection")))
+        return tr("resume collection");
+    if (kind.endsWith(QLatin1String(".preview_change")))
+        return tr("preview a change");
+    if (kind.endsWith(QLatin1String(".change_plan")))
+        return tr("change plan");
     const QJsonValue quantity = job.payload.value(QStringLiteral("quantity"));
     if (quantity.isDouble())
         return tr("change quantity to %1").arg(QLocale().toString(quantity.toInt()));

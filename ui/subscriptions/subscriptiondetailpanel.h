@@ -33,6 +33,7 @@ public:
     // The loaded details of the shown subscription, once they arrived.
     const std::optional<SubscriptionDetails> &details() const { return m_details; }
     QPushButton *actionButton(SubscriptionAction action) const;
+    QPushButton *changePlanButton() const { return m_changePlanButton; }
 
     // "cancel at period end", "change quantity to 26", ... for a job's kind and payload.
     static QString describeWork(const PendingJob &job);
@@ -42,6 +43,7 @@ public:
 signals:
     void detailsLoaded();
     void actionTriggered(SubscriptionAction action);
+    void changePlanTriggered();
 
 private:
     void setValue(QLabel *label, const QString &text, bool placeholder = false);
@@ -72,6 +74,9 @@ private:
     QPushButton *m_cancelNowButton;
     QPushButton *m_resumeButton;
     QPushButton *m_quantityButton;
+    QPushButton *m_changePlanButton;
+    QPushButton *m_pauseButton;
+    QPushButton *m_resumeCollectionButton;
     QLabel *m_invoiceCount;
     QTableWidget *m_invoices;
 };

@@ -19,6 +19,7 @@ class ChangeFeed;
 class DatabaseWorker;
 class MessageBanner;
 class OrganizationFilter;
+class JobTracker;
 class SubscriptionDetailPanel;
 class SubscriptionListModel;
 
@@ -53,9 +54,13 @@ public:
     QComboBox *statusFilter() const { return m_statusFilter; }
     QComboBox *planFilter() const { return m_planFilter; }
     QComboBox *renewalFilter() const { return m_renewalFilter; }
+    // The work most recently queued from this page, followed to its outcome (tests).
+    JobTracker *lastTracker() const { return m_lastTracker; }
 
 public slots:
     void requestAction(SubscriptionAction action);
+    // Opens the dialog that previews and then queues a change of plan or quantity.
+    void requestChangePlan();
     // Shows one subscription (from the global search): selected in the list when it is
     // loaded, in the detail panel in any case.
     void showSubscription(const QString &id);
@@ -78,6 +83,10 @@ private:
     void queue(const SubscriptionActionRequest &request, const QString &what,
                const QString &tenant);
     void onChange(const QString &table, const QString &operation, const QString &id);
+    // Shows the queued work's progress in the banner until Stripe has done it (or not).
+    void follow(const QString &jobId, const QString &what, const QString &tenant);
+    void askPauseBehavior(const Subscription &s, const SubscriptionActionRequest &request,
+                          const QString &tenant);
     void refreshRow(const QString &id);
 
     std::unique_ptr<DatabaseWorker> m_listWorker;
@@ -103,6 +112,8 @@ private:
     bool m_plansLoading = false;
     QString m_readOnlyReason;
     SessionAccess m_access;
+    ChangeFeed *m_feed = nullptr;
+    JobTracker *m_lastTracker = nullptr;
     bool m_accessKnown = false; // before sign-in data arrives (tests), nothing is hidden
 };
 
