@@ -1,4 +1,5 @@
 #include "serve.h"
+#include "reconcile.h"
 
 #include "core/translations.h"
 #include "database/connection.h"
@@ -76,6 +77,8 @@ SecretStore secretStore()
     return SecretStore(options);
 }
 
+} // namespace
+
 // A credential systemd handed over (LoadCredential), or empty.
 QString credential(const QString &name)
 {
@@ -87,6 +90,8 @@ QString credential(const QString &name)
         return {};
     return QString::fromUtf8(file.readAll()).trimmed();
 }
+
+namespace {
 
 bool looksLikeStripeKey(const QString &text)
 {
@@ -149,6 +154,8 @@ int setKey(const QStringList &words)
     return Success;
 }
 
+} // namespace
+
 Result<QString> loadStripeKey()
 {
     QString key = credential(StripeKeyName);
@@ -177,6 +184,25 @@ Result<QString> loadStripeKey()
                             "again with \"nobillctl stripe set-key\"."));
     return stored.value().trimmed();
 }
+
+Result<QUrl> stripeBaseUrl(const QCommandLineParser &parser)
+{
+    if (!parser.isSet(QStringLiteral("stripe-base-url")))
+        return StripeClientOptions().baseUrl;
+    const QUrl url(parser.value(QStringLiteral("stripe-base-url")), QUrl::StrictMode);
+    const bool loopback = url.host() == QLatin1String("127.0.0.1") ||
+                          url.host() == QLatin1String("localhost") ||
+                          url.host() == QLatin1String("::1");
+    if (!url.isValid() || url.host().isEmpty() ||
+        !(url.scheme() == QLatin1String("https") ||
+          (url.scheme() == QLatin1String("http") && loopback)))
+        return makeError(ErrorKind::InvalidInput,
+                         tr("--stripe-base-url must be an https address (plain http only on this "
+                            "machine, for tests)."));
+    return url;
+}
+
+namespace {
 
 // Signs in once before the worker starts, so that a wrong address, password or schema is
 // reported at once and in plain words rather than retried forever in the background.
@@ -233,18 +259,10 @@ int serve(QCommandLineParser &parser, const QStringList &words)
         return BadUsage;
 
     StripeClientOptions stripe;
-    if (parser.isSet(QStringLiteral("stripe-base-url"))) {
-        const QUrl url(parser.value(QStringLiteral("stripe-base-url")), QUrl::StrictMode);
-        const bool loopback = url.host() == QLatin1String("127.0.0.1") ||
-                              url.host() == QLatin1String("localhost") ||
-                              url.host() == QLatin1String("::1");
-        if (!url.isValid() || url.host().isEmpty() ||
-            !(url.scheme() == QLatin1String("https") ||
-              (url.scheme() == QLatin1String("http") && loopback)))
-            return usageError(tr("--stripe-base-url must be an https address (plain http only "
-                                 "on this machine, for tests)."));
-        stripe.baseUrl = url;
-    }
+    Result<QUrl> baseUrl = stripeBaseUrl(parser);
+    if (!baseUrl)
+        return usageError(baseUrl.error().message);
+    stripe.baseUrl = baseUrl.value();
     Result<QString> key = loadStripeKey();
     if (!key)
         return complain(key.error().message);
@@ -331,13 +349,16 @@ int serveCommand(int argc, char **argv)
          tr("S")},
         {QStringLiteral("backoff-seconds"), tr("First wait before a retry (default 10)."), tr("S")},
         {QStringLiteral("poll-ms"), tr("How often to look for due jobs (default 5000)."), tr("MS")},
+        {QStringLiteral("repair"), tr("stripe reconcile: make ours equal to Stripe.")},
     });
     if (!parser.parse(arguments))
         return usageError(parser.errorText());
     const QStringList words = parser.positionalArguments();
     if (words.value(0) == QLatin1String("stripe")) {
+        if (words.value(1) == QLatin1String("reconcile"))
+            return reconcileCommand(parser, words);
         if (words.value(1) != QLatin1String("set-key"))
-            return usageError(tr("\"stripe\" needs the action set-key."));
+            return usageError(tr("\"stripe\" needs the action set-key or reconcile."));
         return setKey(words);
     }
     return serve(parser, words);

@@ -1,6 +1,7 @@
 #include "jobs/billinghandlers.h"
 
 #include "jobs/jobkinds.h"
+#include "reconciliation/reconcilejob.h"
 #include "stripe/stripeclient.h"
 
 #include <QCoreApplication>
@@ -963,6 +964,7 @@ QList<std::shared_ptr<JobHandler>> billingJobHandlers()
                     report->done = std::move(done);
                     report->start();
                 }),
+        reconcileJobHandler(),
     };
 }
 

@@ -13,7 +13,7 @@ namespace nobill {
 // idempotency key (plus a step suffix for jobs with several POSTs) and records what Stripe
 // answered in the same transaction that marks the job succeeded. An answer that is not the
 // object asked for (missing id or status, a status we do not know) fails the job with a
-// sentence saying so, and nothing is recorded.
+// sentence saying so, and nothing is recorded. stripe.reconcile: services/reconciliation.
 QList<std::shared_ptr<JobHandler>> billingJobHandlers();
 
 // Exposed for tests: the statement recording a Stripe subscription object into our row

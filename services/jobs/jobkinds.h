@@ -131,4 +131,15 @@ inline const QString PreviewChange = QStringLiteral("subscription.preview_change
 //   result:  status, plan_id, quantity
 inline const QString ChangePlan = QStringLiteral("subscription.change_plan");
 
+// stripe.reconcile: compares our customers, prices, subscriptions and invoices with Stripe's
+// (services/reconciliation/reconciler.h) and, with repair, makes ours equal to Stripe for the
+// differences the console names. Platform work (no organization, platform administrators
+// only), queued through nobill_enqueue_stripe_reconcile() (migration 17), never
+// nobill_enqueue_job(). Never writes to Stripe.
+//   payload: repair (bool), drift (repair: the ids of the report's items to repair)
+//   Stripe:  GET /v1/customers, /v1/prices, /v1/subscriptions?status=all, /v1/invoices
+//   result:  DriftReport::toJson() ({checked, drift: [...], repaired}), repair (bool),
+//            repaired_ids, no_longer_drifting (repair only)
+inline const QString ReconcileStripe = QStringLiteral("stripe.reconcile");
+
 } // namespace nobill::jobkinds
