@@ -4,12 +4,16 @@
 #include "core/translations.h"
 #include "database/connection.h"
 #include "database/connectionsettings.h"
+#include "database/officeprofile.h"
 #include "jobs/billinghandlers.h"
 #include "jobs/jobqueue.h"
 #include "jobs/jobworker.h"
 #include "jobs/officeworker.h"
 #include "secrets/secretstore.h"
 #include "stripe/stripeclient.h"
+#include "stripeevents/eventpoller.h"
+#include "stripeevents/eventprocessor.h"
+#include "webhooks/webhooklistener.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -22,10 +26,12 @@
 #include <QStandardPaths>
 #include <QTextStream>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <fcntl.h>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -39,6 +45,8 @@ namespace {
 enum ExitCode { Success = 0, Failure = 1, BadUsage = 2 };
 
 const QString StripeKeyName = OfficeWorker::stripeKeyName();
+const QString WebhookSecretName = OfficeWorker::webhookSecretName();
+const QString WebhookCredentialName = QStringLiteral("webhook-secret");
 const QString DbPasswordName = QStringLiteral("db-password");
 
 QString tr(const char *text)
@@ -99,10 +107,102 @@ bool looksLikeStripeKey(const QString &text)
     return pattern.match(text).hasMatch();
 }
 
+bool looksLikeWebhookSecret(const QString &text)
+{
+    static const QRegularExpression pattern(QStringLiteral("^whsec_[A-Za-z0-9_]{8,}$"));
+    return pattern.match(text).hasMatch();
+}
+
+// A secret the office service needs: where systemd hands it over, its name in the secret
+// store, how to recognise it, and how many lines it may have (the webhook secret: the current
+// one and, while Stripe rolls it, the previous one).
+struct SecretKind
+{
+    QString credentialName;
+    QString storeName;
+    QString what;       // a noun for sentences ("the Stripe key")
+    QString setCommand; // how to store it ("nobillctl stripe set-key")
+    QString shape;      // what a valid one looks like
+    bool (*valid)(const QString &);
+    int maxLines;
+};
+
+SecretKind stripeKeyKind()
+{
+    return {StripeKeyName,
+            StripeKeyName,
+            tr("the Stripe key"),
+            QStringLiteral("nobillctl stripe set-key"),
+            tr("a Stripe secret or restricted key (sk_... or rk_...)"),
+            looksLikeStripeKey,
+            1};
+}
+
+SecretKind webhookSecretKind()
+{
+    return {WebhookCredentialName,
+            WebhookSecretName,
+            tr("the webhook signing secret"),
+            QStringLiteral("nobillctl stripe set-webhook-secret"),
+            tr("one or two webhook signing secrets (whsec_...), one a line: the current one, "
+               "then the previous one while Stripe rolls it"),
+            looksLikeWebhookSecret,
+            2};
+}
+
+// The lines of a secret's text, or empty when one of them is not of the kind.
+QStringList secretLines(const SecretKind &kind, const QString &text)
+{
+    QStringList lines;
+    for (const QString &line : text.split(QLatin1Char('\n'), Qt::SkipEmptyParts)) {
+        const QString trimmed = line.trimmed();
+        if (!trimmed.isEmpty())
+            lines << trimmed;
+    }
+    if (lines.isEmpty() || lines.size() > kind.maxLines)
+        return {};
+    for (const QString &line : std::as_const(lines)) {
+        if (!kind.valid(line))
+            return {};
+    }
+    return lines;
+}
+
+// From the systemd credential if there is one, else from the secret store.
+Result<QStringList> loadSecret(const SecretKind &kind)
+{
+    const QString handed = credential(kind.credentialName);
+    if (!handed.isEmpty()) {
+        QStringList lines = secretLines(kind, handed);
+        if (lines.isEmpty())
+            return makeError(
+                ErrorKind::InvalidInput,
+                tr("The credential %1 does not hold %2.").arg(kind.credentialName, kind.shape));
+        return lines;
+    }
+    SecretStore store = secretStore();
+    Result<QString> stored = store.read(kind.storeName);
+    if (!stored) {
+        if (stored.error().kind == ErrorKind::NotFound)
+            return makeError(ErrorKind::NotFound,
+                             tr("No %1 is configured. Store it with \"%2\" (it reads standard "
+                                "input), or give it to the service as the systemd credential %3.")
+                                 .arg(kind.what, kind.setCommand, kind.credentialName));
+        return stored.error();
+    }
+    QStringList lines = secretLines(kind, stored.value());
+    if (lines.isEmpty())
+        return makeError(ErrorKind::InvalidInput,
+                         tr("The stored %1 is not %2; store it again with \"%3\".")
+                             .arg(kind.what, kind.shape, kind.setCommand));
+    return lines;
+}
+
 // A key on the command line would be visible to every user of the machine (ps, /proc).
 bool argumentsHoldAKey(const QStringList &arguments)
 {
-    static const QRegularExpression pattern(QStringLiteral("(^|[=\\s])(sk|rk)_(live|test)_"));
+    static const QRegularExpression pattern(
+        QStringLiteral("(^|[=\\s])((sk|rk)_(live|test)_|whsec_)"));
     for (const QString &argument : arguments) {
         if (pattern.match(argument).hasMatch())
             return true;
@@ -135,22 +235,31 @@ bool installSignalHandlers()
 
 // ---- stripe set-key ----------------------------------------------------------------------
 
-int setKey(const QStringList &words)
+int setSecret(const QStringList &words, const SecretKind &kind)
 {
     if (words.size() != 2)
-        return usageError(tr("\"stripe set-key\" takes no further words: it reads the key from "
-                             "standard input, so that the key never appears in the process "
-                             "list or the shell history."));
+        return usageError(tr("\"%1\" takes no further words: it reads the secret from standard "
+                             "input, so that it never appears in the process list or the shell "
+                             "history.")
+                              .arg(kind.setCommand));
+    QStringList read;
     std::string line;
-    std::getline(std::cin, line);
-    const QString key = QString::fromStdString(line).trimmed();
-    if (!looksLikeStripeKey(key))
-        return complain(tr("That is not a Stripe secret or restricted key (they start with sk_ "
-                           "or rk_). Nothing was stored."));
+    while (read.size() < kind.maxLines + 1 && std::getline(std::cin, line)) {
+        const QString text = QString::fromStdString(line).trimmed();
+        if (!text.isEmpty())
+            read << text;
+        if (kind.maxLines == 1 && !read.isEmpty())
+            break;
+    }
+    const QStringList lines = secretLines(kind, read.join(QLatin1Char('\n')));
+    if (lines.isEmpty())
+        return complain(tr("Standard input does not hold %1. Nothing was stored.").arg(kind.shape));
     SecretStore store = secretStore();
-    if (Status written = store.write(StripeKeyName, key); !written)
+    if (Status written = store.write(kind.storeName, lines.join(QLatin1Char('\n'))); !written)
         return complain(written.error().message);
-    printLine(stdout, tr("The Stripe key is stored %1.").arg(store.lastBackendDescription()));
+    printLine(stdout, tr("%1 is stored %2.")
+                          .arg(kind.what.left(1).toUpper() + kind.what.mid(1),
+                               store.lastBackendDescription()));
     return Success;
 }
 
@@ -158,31 +267,10 @@ int setKey(const QStringList &words)
 
 Result<QString> loadStripeKey()
 {
-    QString key = credential(StripeKeyName);
-    if (!key.isEmpty()) {
-        if (!looksLikeStripeKey(key))
-            return makeError(ErrorKind::InvalidInput,
-                             tr("The credential %1 does not hold a Stripe secret or restricted "
-                                "key (sk_... or rk_...).")
-                                 .arg(StripeKeyName));
-        return key;
-    }
-    SecretStore store = secretStore();
-    Result<QString> stored = store.read(StripeKeyName);
-    if (!stored) {
-        if (stored.error().kind == ErrorKind::NotFound)
-            return makeError(ErrorKind::NotFound,
-                             tr("No Stripe key is configured. Store one with \"nobillctl stripe "
-                                "set-key\" (it reads the key from standard input), or give it to "
-                                "the service as the systemd credential %1.")
-                                 .arg(StripeKeyName));
-        return stored.error();
-    }
-    if (!looksLikeStripeKey(stored.value().trimmed()))
-        return makeError(ErrorKind::InvalidInput,
-                         tr("The stored Stripe key is not a secret or restricted key; store it "
-                            "again with \"nobillctl stripe set-key\"."));
-    return stored.value().trimmed();
+    Result<QStringList> lines = loadSecret(stripeKeyKind());
+    if (!lines)
+        return lines.error();
+    return lines.value().constFirst();
 }
 
 Result<QUrl> stripeBaseUrl(const QCommandLineParser &parser)
@@ -216,6 +304,29 @@ Status checkDatabase(const ConnectionSettings &settings)
     return result;
 }
 
+// "ADDR:PORT", "[IPv6]:PORT" or a port alone (on loopback).
+Result<std::pair<QHostAddress, quint16>> parseListen(const QString &text)
+{
+    QString host = QStringLiteral("127.0.0.1");
+    QString port = text;
+    const qsizetype colon = text.lastIndexOf(QLatin1Char(':'));
+    if (colon >= 0) {
+        host = text.left(colon);
+        port = text.mid(colon + 1);
+        if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
+            host = host.mid(1, host.size() - 2);
+    }
+    const QHostAddress address(host == QLatin1String("localhost") ? QStringLiteral("127.0.0.1")
+                                                                  : host);
+    bool ok = false;
+    const uint number = port.toUInt(&ok);
+    if (address.isNull() || !ok || number < 1 || number > 65535)
+        return makeError(ErrorKind::InvalidInput,
+                         tr("--listen needs an address and a port, e.g. 127.0.0.1:8787 or "
+                            "[::1]:8787 (an IP address, not a host name)."));
+    return std::make_pair(address, static_cast<quint16>(number));
+}
+
 int serve(QCommandLineParser &parser, const QStringList &words)
 {
     if (words.size() != 1)
@@ -231,6 +342,17 @@ int serve(QCommandLineParser &parser, const QStringList &words)
     settings.source = QStringLiteral("worker");
     if (settings.password.isEmpty())
         settings.password = credential(DbPasswordName); // else libpq: PGPASSFILE, ~/.pgpass
+
+    // The office profile says how Stripe's events reach this office; options override it.
+    const OfficeProfile profile = OfficeProfile::load();
+    for (const QString &warning : profile.warnings)
+        printLine(stderr, tr("office profile: %1").arg(warning));
+    const bool profilePolls = profile.listener.mode == QLatin1String("poll");
+    const bool listen = parser.isSet(QStringLiteral("listen")) ||
+                        (!parser.isSet(QStringLiteral("no-listen")) && !profilePolls);
+    const bool pull = parser.isSet(QStringLiteral("pull")) || profilePolls;
+    if (parser.isSet(QStringLiteral("listen")) && parser.isSet(QStringLiteral("no-listen")))
+        return usageError(tr("--listen and --no-listen contradict each other."));
 
     JobWorkerOptions options;
     options.workerName = parser.value(QStringLiteral("worker-name"));
@@ -255,6 +377,39 @@ int serve(QCommandLineParser &parser, const QStringList &words)
     options.leaseSeconds = number("lease-seconds", 60, 3, 3600);
     options.backoff.baseSeconds = number("backoff-seconds", 10, 1, 3600);
     options.pollIntervalMs = number("poll-ms", 5000, 100, 600000);
+
+    WebhookListenerOptions listenerOptions;
+    listenerOptions.address = QHostAddress(profile.listener.address);
+    if (listenerOptions.address.isNull())
+        listenerOptions.address = QHostAddress(QHostAddress::LocalHost);
+    listenerOptions.port = static_cast<quint16>(profile.listener.port);
+    if (parser.isSet(QStringLiteral("listen"))) {
+        auto where = parseListen(parser.value(QStringLiteral("listen")));
+        if (!where)
+            return usageError(where.error().message);
+        listenerOptions.address = where.value().first;
+        listenerOptions.port = where.value().second;
+    }
+    listenerOptions.certificateFile = parser.value(QStringLiteral("tls-cert"));
+    listenerOptions.privateKeyFile = parser.value(QStringLiteral("tls-key"));
+    if (listenerOptions.certificateFile.isEmpty() != listenerOptions.privateKeyFile.isEmpty())
+        return usageError(tr("--tls-cert and --tls-key go together."));
+    listenerOptions.bodyLimit = number("body-limit", 1024 * 1024, 1024, 64 * 1024 * 1024);
+    listenerOptions.maxConnections = number("max-connections", 256, 1, 10000);
+
+    EventProcessorOptions processorOptions;
+    processorOptions.pollIntervalMs = number("events-poll-ms", 5000, 100, 600000);
+    processorOptions.applier.maxAttempts =
+        number("event-attempts", processorOptions.applier.maxAttempts, 1, 100000);
+    const int eventBackoff = number("event-backoff-seconds", 5, 1, 3600);
+    if (parser.isSet(QStringLiteral("event-backoff-seconds"))) {
+        // A short first wait (tests, or an office that wants waiting events back soon) also
+        // caps the longest wait, so they are not tried again only hours later.
+        processorOptions.applier.backoffBaseSeconds = eventBackoff;
+        processorOptions.applier.backoffMaxSeconds = std::min(3600, eventBackoff * 16);
+    }
+    EventPollerOptions pollerOptions;
+    pollerOptions.intervalMs = number("pull-seconds", 10, 1, 3600) * 1000;
     if (!ok)
         return BadUsage;
 
@@ -268,14 +423,81 @@ int serve(QCommandLineParser &parser, const QStringList &words)
         return complain(key.error().message);
     stripe.secretKey = key.value();
 
+    if (listen) {
+        Result<QStringList> secrets = loadSecret(webhookSecretKind());
+        if (!secrets)
+            return complain(secrets.error().message + QLatin1Char(' ') +
+                            tr("(An office Stripe cannot reach runs with --no-listen --pull.)"));
+        for (const QString &secret : secrets.value())
+            listenerOptions.secrets << secret.toUtf8();
+    }
+
     if (Status checked = checkDatabase(settings); !checked)
         return complain(checked.error().message);
 
     if (!installSignalHandlers())
         return complain(tr("Could not set up the stop signals."));
 
+    ConnectionSettings eventSettings = settings;
+    eventSettings.source = QStringLiteral("webhook");
+    std::unique_ptr<WebhookListener> listener;
+    int secretCount = 0;
+    if (listen) {
+        listenerOptions.database = eventSettings;
+        listener = std::make_unique<WebhookListener>(listenerOptions);
+        if (Status started = listener->start(); !started)
+            return complain(started.error().message);
+        secretCount = static_cast<int>(listenerOptions.secrets.size());
+        listenerOptions.secrets.clear(); // the listener holds the only copies
+    }
+    if (!profile.files.isEmpty())
+        printLine(stdout,
+                  tr("serving: office profile %1").arg(profile.files.join(QLatin1String(", "))));
+    if (listener) {
+        const bool tls = !listenerOptions.certificateFile.isEmpty();
+        const QHostAddress address = listener->address();
+        const QString host = address.protocol() == QAbstractSocket::IPv6Protocol
+                                 ? QStringLiteral("[%1]").arg(address.toString())
+                                 : address.toString();
+        printLine(stdout, tr("serving: webhook listener on %1://%2:%3/stripe/webhook "
+                             "(health at /healthz, %4 signing secret(s))")
+                              .arg(tls ? QStringLiteral("https") : QStringLiteral("http"), host)
+                              .arg(listener->port())
+                              .arg(secretCount));
+        if (!profile.listener.publicUrl.isEmpty())
+            printLine(stdout, tr("serving: Stripe posts to %1").arg(profile.listener.publicUrl));
+    }
+
+    auto processor = std::make_unique<EventProcessor>(eventSettings, processorOptions);
+    QObject::connect(processor.get(), &EventProcessor::problem,
+                     [](const QString &message) { qCWarning(lcServe).noquote() << message; });
+    QObject::connect(processor.get(), &EventProcessor::batchDone, [](const DrainStats &stats) {
+        qCInfo(lcServe).noquote() << "events:" << stats.applied << "applied," << stats.stale
+                                  << "stale," << stats.ignored << "ignored," << stats.waiting
+                                  << "waiting," << stats.failed << "failed";
+    });
+    processor->start();
+    printLine(stdout, tr("serving: event processor on %1").arg(settings.describe()));
+
+    std::unique_ptr<EventPoller> poller;
+    if (pull) {
+        poller = std::make_unique<EventPoller>(eventSettings, stripe, pollerOptions);
+        QObject::connect(poller.get(), &EventPoller::pollFinished,
+                         [](bool succeeded, int stored, int duplicates, const QString &message) {
+                             if (!succeeded)
+                                 qCWarning(lcServe).noquote() << "pull:" << message;
+                             else if (stored > 0)
+                                 qCInfo(lcServe).noquote()
+                                     << "pull:" << stored << "new events," << duplicates << "known";
+                         });
+        poller->start();
+        printLine(stdout, tr("serving: pulling Stripe's events from %1 every %2 s")
+                              .arg(stripe.baseUrl.toString())
+                              .arg(pollerOptions.intervalMs / 1000));
+    }
+
     JobWorker worker(settings, stripe, options);
-    stripe.secretKey.clear(); // the client holds the only copy from here on
+    stripe.secretKey.clear(); // the clients hold the only copies from here on
     for (const auto &handler : billingJobHandlers())
         worker.addHandler(handler);
     QObject::connect(
@@ -295,7 +517,15 @@ int serve(QCommandLineParser &parser, const QStringList &words)
         char byte = 0;
         [[maybe_unused]] const ssize_t got = ::read(signalPipe[0], &byte, 1);
         if (++stopRequests == 1) {
-            qCInfo(lcServe).noquote() << "stopping: running jobs finish or go back to the queue";
+            // In this order: no new deliveries (Stripe retries what is not acknowledged);
+            // the inbox's commits in flight end; the event in hand is applied; then the jobs.
+            qCInfo(lcServe).noquote() << "stopping: the listener closes, the event in hand is "
+                                         "applied, running jobs finish or go back to the queue";
+            if (listener)
+                listener->stop();
+            if (poller)
+                poller->stop();
+            processor->stop();
             worker.stop();
         } else {
             qCWarning(lcServe).noquote() << "stopping now; running jobs are taken over by "
@@ -333,10 +563,11 @@ int serveCommand(int argc, char **argv)
 
     const QStringList arguments = QCoreApplication::arguments();
     if (argumentsHoldAKey(arguments))
-        return usageError(tr("A Stripe key was given on the command line, where every user of "
-                             "this machine can read it. Nothing was started. Revoke that key in "
-                             "the Stripe dashboard, then store the new one with \"nobillctl "
-                             "stripe set-key\" (it reads standard input)."));
+        return usageError(tr("A Stripe secret was given on the command line, where every user of "
+                             "this machine can read it. Nothing was started. Roll that key or "
+                             "signing secret in the Stripe dashboard, then store the new one "
+                             "with \"nobillctl stripe set-key\" or \"nobillctl stripe "
+                             "set-webhook-secret\" (they read standard input)."));
 
     QCommandLineParser parser;
     parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
@@ -350,6 +581,18 @@ int serveCommand(int argc, char **argv)
         {QStringLiteral("backoff-seconds"), tr("First wait before a retry (default 10)."), tr("S")},
         {QStringLiteral("poll-ms"), tr("How often to look for due jobs (default 5000)."), tr("MS")},
         {QStringLiteral("repair"), tr("stripe reconcile: make ours equal to Stripe.")},
+        {QStringLiteral("listen"), tr("Webhook listener address (default 127.0.0.1:8787)."),
+         tr("ADDR:PORT")},
+        {QStringLiteral("no-listen"), tr("Run without the webhook listener.")},
+        {QStringLiteral("tls-cert"), tr("The listener's certificate chain (PEM)."), tr("FILE")},
+        {QStringLiteral("tls-key"), tr("The listener's private key (PEM)."), tr("FILE")},
+        {QStringLiteral("body-limit"), tr("Largest webhook body in bytes."), tr("BYTES")},
+        {QStringLiteral("max-connections"), tr("Open connections at most."), tr("N")},
+        {QStringLiteral("pull"), tr("Poll Stripe's Events API.")},
+        {QStringLiteral("pull-seconds"), tr("Seconds between polls (default 10)."), tr("S")},
+        {QStringLiteral("events-poll-ms"), tr("How often to look for due events."), tr("MS")},
+        {QStringLiteral("event-backoff-seconds"), tr("First wait of a waiting event."), tr("S")},
+        {QStringLiteral("event-attempts"), tr("Attempts before a waiting event fails."), tr("N")},
     });
     if (!parser.parse(arguments))
         return usageError(parser.errorText());
@@ -357,9 +600,12 @@ int serveCommand(int argc, char **argv)
     if (words.value(0) == QLatin1String("stripe")) {
         if (words.value(1) == QLatin1String("reconcile"))
             return reconcileCommand(parser, words);
-        if (words.value(1) != QLatin1String("set-key"))
-            return usageError(tr("\"stripe\" needs the action set-key or reconcile."));
-        return setKey(words);
+        if (words.value(1) == QLatin1String("set-key"))
+            return setSecret(words, stripeKeyKind());
+        if (words.value(1) == QLatin1String("set-webhook-secret"))
+            return setSecret(words, webhookSecretKind());
+        return usageError(
+            tr("\"stripe\" needs the action set-key, set-webhook-secret or reconcile."));
     }
     return serve(parser, words);
 }

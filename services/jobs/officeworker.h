@@ -23,6 +23,9 @@ class OfficeWorker final : public QObject
 public:
     // The keychain name of the Stripe secret key, shared with `nobillctl stripe set-key`.
     static QString stripeKeyName() { return QStringLiteral("stripe-secret-key"); }
+    // The keychain name of the webhook signing secret(s) (one a line: current, previous),
+    // shared with `nobillctl stripe set-webhook-secret`.
+    static QString webhookSecretName() { return QStringLiteral("stripe-webhook-secret"); }
 
     struct Options
     {

@@ -4,7 +4,13 @@
 // timeouts), while the process running the listener and the event processor is killed
 // (SIGKILL) twice and PostgreSQL is restarted once. Afterwards every distinct event is stored
 // once and handled, and every subscription and invoice says what its newest event says.
+//
+// The process is the real office service, `nobillctl serve`, as systemd runs it: secrets from
+// $CREDENTIALS_DIRECTORY, the listener on loopback, the event processor, pull mode against an
+// in-process fake Stripe (which has no events: push and pull side by side), the job worker
+// with a fake key. At the end it is stopped with SIGTERM and must exit cleanly.
 
+#include "fakestripeserver.h"
 #include "testcluster.h"
 #include "testoperators.h"
 
@@ -13,6 +19,7 @@
 
 #include <QDateTime>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -25,6 +32,7 @@
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QTcpServer>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
 
@@ -122,27 +130,55 @@ class TestEventReliability : public QObject
     Q_OBJECT
 
     QProcess m_server;
-    QString m_uri;
+    QString m_uri; // the service login, without its password
     quint16 m_port = 0;
+    QUrl m_stripe;
+    QTemporaryDir m_home;
+    QTemporaryDir m_credentials;
 
     bool startServer()
     {
-        m_server.setProgram(QStringLiteral(NOBILL_EVENTSERVER_EXE));
-        m_server.setArguments({QStringLiteral("--uri"), m_uri, QStringLiteral("--secret"),
-                               QString::fromLatin1(Secret), QStringLiteral("--port"),
-                               QString::number(m_port)});
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("CREDENTIALS_DIRECTORY"), m_credentials.path());
+        env.insert(QStringLiteral("HOME"), m_home.path());
+        env.insert(QStringLiteral("XDG_CONFIG_HOME"), m_home.filePath(QStringLiteral(".config")));
+        env.insert(QStringLiteral("XDG_DATA_HOME"), m_home.filePath(QStringLiteral(".local")));
+        env.insert(QStringLiteral("NOBILL_OFFICE_PROFILE"),
+                   m_home.filePath(QStringLiteral("no-office.conf")));
+        env.insert(QStringLiteral("QT_LOGGING_RULES"), QStringLiteral("nobill.serve.info=false"));
+        env.insert(QStringLiteral("ASAN_OPTIONS"), QStringLiteral("detect_leaks=0"));
+        env.remove(QStringLiteral("PGPASSWORD"));
+        m_server.setProcessEnvironment(env);
+        m_server.setProgram(QStringLiteral(NOBILLCTL));
+        m_server.setArguments({QStringLiteral("serve"), QStringLiteral("--db"), m_uri,
+                               QStringLiteral("--listen"),
+                               QStringLiteral("127.0.0.1:%1").arg(m_port), QStringLiteral("--pull"),
+                               QStringLiteral("--pull-seconds"), QStringLiteral("1"),
+                               QStringLiteral("--stripe-base-url"), m_stripe.toString(),
+                               QStringLiteral("--events-poll-ms"), QStringLiteral("500"),
+                               QStringLiteral("--event-backoff-seconds"), QStringLiteral("1"),
+                               QStringLiteral("--event-attempts"), QStringLiteral("1000"),
+                               QStringLiteral("--worker-name"), QStringLiteral("reliability")});
         m_server.setProcessChannelMode(QProcess::ForwardedErrorChannel);
         m_server.start();
         if (!m_server.waitForStarted(10000))
             return false;
+        // The job worker's line comes last: by then the listener listens.
         QElapsedTimer waited;
         waited.start();
-        while (!m_server.canReadLine() && waited.elapsed() < 30000 &&
-               m_server.state() == QProcess::Running)
+        QByteArray startup;
+        while (!startup.contains("serving: job worker") && waited.elapsed() < 30000 &&
+               m_server.state() == QProcess::Running) {
             m_server.waitForReadyRead(200);
-        const QByteArray line = m_server.readLine().trimmed();
-        if (line != "port=" + QByteArray::number(m_port)) {
-            qWarning() << "event server did not start:" << line;
+            startup += m_server.readAll();
+        }
+        const QByteArray where =
+            "serving: webhook listener on http://127.0.0.1:" + QByteArray::number(m_port) +
+            "/stripe/webhook";
+        if (!startup.contains(where) || !startup.contains("serving: event processor") ||
+            !startup.contains("serving: pulling Stripe's events") ||
+            !startup.contains("serving: job worker") || startup.contains(Secret)) {
+            qWarning() << "nobillctl serve did not start as expected:" << startup;
             return false;
         }
         return true;
@@ -183,8 +219,19 @@ private slots:
         }
         auto login = test::createServiceLogin(db, QStringLiteral("reliable"));
         QVERIFY(login);
-        m_uri = login.value().toUri(true);
+        m_uri = login.value().toUri(false);
         m_port = freePort();
+        test::FakeStripeServer stripe;
+        QVERIFY2(stripe.start(), qPrintable(stripe.errorString()));
+        m_stripe = stripe.baseUrl();
+        QVERIFY(m_home.isValid() && m_credentials.isValid());
+        const auto writeCredential = [&](const char *name, const QByteArray &text) {
+            QFile file(m_credentials.filePath(QString::fromLatin1(name)));
+            return file.open(QIODevice::WriteOnly) && file.write(text) == text.size();
+        };
+        QVERIFY(writeCredential("stripe-secret-key", "sk_test_reliability_fake_key\n"));
+        QVERIFY(writeCredential("webhook-secret", Secret + "\n"));
+        QVERIFY(writeCredential("db-password", login.value().password.toUtf8()));
         QVERIFY(startServer());
 
         // Every distinct event once, some twice, in a scrambled order.
@@ -289,7 +336,12 @@ private slots:
                        : -1;
         };
         QTRY_COMPARE_WITH_TIMEOUT(pending(), 0, 120000);
-        killServer();
+        // A clean stop: listener, processor, worker, in that order, and exit status 0.
+        m_server.terminate();
+        QVERIFY(m_server.waitForFinished(30000));
+        QCOMPARE(m_server.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(m_server.exitCode(), 0);
+        QVERIFY(stripe.stats().value(QStringLiteral("requests_total")).toInt() > 0); // pulled
 
         QVERIFY(q.exec(QStringLiteral("SELECT count(*), count(DISTINCT id), "
                                       "  count(*) FILTER (WHERE status = 'processed'), "

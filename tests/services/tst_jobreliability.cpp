@@ -238,7 +238,9 @@ private slots:
                       QStringLiteral("8"), QStringLiteral("--stripe-base-url"), base,
                       QStringLiteral("--lease-seconds"), QStringLiteral("3"),
                       QStringLiteral("--backoff-seconds"), QStringLiteral("1"),
-                      QStringLiteral("--poll-ms"), QStringLiteral("500")});
+                      QStringLiteral("--poll-ms"), QStringLiteral("500"),
+                      // the jobs only: no webhook listener (several serve at once here)
+                      QStringLiteral("--no-listen")});
             return p;
         };
 
