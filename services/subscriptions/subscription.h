@@ -106,6 +106,36 @@ struct SubscriptionActionRequest
     QString requestToken;
 };
 
+// A new subscription as the operator asks for it: the row is written (status incomplete, no
+// Stripe id) and subscription.create is queued; Stripe's subscription (or, for a Checkout
+// link, the customer's payment) fills it in.
+struct NewSubscriptionRequest
+{
+    QString organizationId;
+    QString planId;
+    int quantity = 1;
+    QString collection = QStringLiteral("automatic"); // automatic | send_invoice | checkout
+    int daysUntilDue = 30;                            // send_invoice: 0..365
+    int trialDays = 0;                                // 0..730
+    QString successUrl;                               // checkout: where the customer returns
+    QString requestToken;                             // made once per dialog: queued once
+};
+
+struct NewSubscriptionQueued
+{
+    QString subscriptionId;
+    QString jobId;
+};
+
+// A tenant as the new-subscription dialog offers it.
+struct TenantChoice
+{
+    QString id;
+    QString name;
+    QString currency;
+    bool isCustomer = false; // a Stripe customer already (customer.sync done)
+};
+
 enum class SubscriptionSort { RenewalDate, CreatedAt, SubscriptionStatus, TenantName };
 
 // The list's filter and order, as typed values.

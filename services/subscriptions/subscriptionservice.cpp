@@ -3,11 +3,13 @@
 #include "access/permissioncheck.h"
 #include "database/sql.h"
 #include "invoices/invoiceservice.h"
+#include "jobs/jobkinds.h"
 #include "subscriptions/stripework.h"
 
 #include <QCoreApplication>
 #include <QJsonDocument>
 #include <QSqlDatabase>
+#include <QUrl>
 #include <QUuid>
 
 namespace nobill {
@@ -474,6 +476,123 @@ Result<PendingJob> SubscriptionService::requestAction(const SubscriptionActionRe
     if (!q.value().next())
         return makeError(ErrorKind::Internal, tr("The work was queued but cannot be read back."));
     return readJob(q.value());
+}
+
+Result<QList<TenantChoice>> SubscriptionService::tenantChoices() const
+{
+    const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    auto q = execSql(db, QStringLiteral("SELECT o.id::text, o.name, o.currency, "
+                                        "o.stripe_customer_id IS NOT NULL FROM organizations o"
+                                        " WHERE (SELECT nobill_is_platform_admin())"
+                                        "    OR o.id = ANY ((SELECT nobill_orgs_with("
+                                        "'subscriptions.manage'))::uuid[])"
+                                        " ORDER BY lower(o.name), o.id LIMIT 2000"));
+    if (!q)
+        return q.error();
+    QList<TenantChoice> tenants;
+    while (q.value().next())
+        tenants.append({q.value().value(0).toString(), q.value().value(1).toString(),
+                        q.value().value(2).toString(), q.value().value(3).toBool()});
+    return tenants;
+}
+
+Result<NewSubscriptionQueued> SubscriptionService::create(const NewSubscriptionRequest &request)
+{
+    if (QUuid::fromString(request.requestToken).isNull())
+        return makeError(ErrorKind::InvalidInput,
+                         tr("The request has no key, so it was not queued. Open the dialog "
+                            "again."));
+    if (!isUuid(request.organizationId))
+        return makeError(ErrorKind::InvalidInput, tr("Choose the tenant."));
+    if (!isUuid(request.planId))
+        return makeError(ErrorKind::InvalidInput, tr("Choose the plan."));
+    if (request.quantity < 1 || request.quantity > 1000000)
+        return makeError(ErrorKind::InvalidInput,
+                         tr("The quantity must be a whole number from 1 to 1,000,000."));
+    if (request.trialDays < 0 || request.trialDays > 730)
+        return makeError(ErrorKind::InvalidInput, tr("A trial lasts from 0 to 730 days."));
+    const QString &collection = request.collection;
+    if (collection != QLatin1String("automatic") && collection != QLatin1String("send_invoice") &&
+        collection != QLatin1String("checkout"))
+        return makeError(ErrorKind::InvalidInput, tr("Choose how the subscription is paid."));
+    if (collection == QLatin1String("send_invoice") &&
+        (request.daysUntilDue < 0 || request.daysUntilDue > 365))
+        return makeError(ErrorKind::InvalidInput,
+                         tr("Invoices are due within 0 to 365 days of being sent."));
+    if (collection == QLatin1String("checkout")) {
+        const QUrl url(request.successUrl, QUrl::StrictMode);
+        if (!url.isValid() || url.scheme() != QLatin1String("https") || url.host().isEmpty())
+            return makeError(ErrorKind::InvalidInput,
+                             tr("A Checkout link needs the https address the customer returns "
+                                "to after paying, e.g. https://example.com/thanks."));
+    }
+    auto allowed = requireOrganizationPermission(
+        m_connectionName, request.organizationId, QStringLiteral("subscriptions.manage"),
+        tr("You don't have permission to start subscriptions for %1. Ask an administrator of "
+           "the organization for a role with \"subscriptions.manage\"."));
+    if (!allowed)
+        return allowed.error();
+
+    const QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    auto ready = execSql(db,
+                         QStringLiteral("SELECT o.name, o.stripe_customer_id IS NOT NULL, p.name, "
+                                        "p.stripe_price_id IS NOT NULL, p.archived_at IS NOT NULL, "
+                                        "p.usage_type FROM organizations o, plans p "
+                                        "WHERE o.id = ?::uuid AND p.id = ?::uuid"),
+                         {request.organizationId, request.planId});
+    if (!ready)
+        return ready.error();
+    if (!ready.value().next())
+        return makeError(ErrorKind::NotFound,
+                         tr("The tenant or the plan no longer exists. Choose again."));
+    const QString tenant = ready.value().value(0).toString();
+    const QString plan = ready.value().value(2).toString();
+    if (!ready.value().value(1).toBool())
+        return makeError(ErrorKind::Conflict,
+                         tr("%1 is not a Stripe customer yet. Sync the tenant to Stripe first "
+                            "(Tenants, Sync to Stripe), then start the subscription.")
+                             .arg(tenant));
+    if (ready.value().value(4).toBool())
+        return makeError(ErrorKind::Conflict,
+                         tr("The plan %1 is archived; choose a current plan.").arg(plan));
+    if (!ready.value().value(3).toBool())
+        return makeError(ErrorKind::Conflict,
+                         tr("The plan %1 has no Stripe price yet. Publish it to Stripe first "
+                            "(Plans, Publish to Stripe), then start the subscription.")
+                             .arg(plan));
+    const bool metered = ready.value().value(5).toString() == QLatin1String("metered");
+
+    return inTransaction(db, [&]() -> Result<NewSubscriptionQueued> {
+        // The request's token is the new row's id: the same request sent again (a double
+        // click, a retry after a lost answer) finds its row and its job instead of adding
+        // a second subscription.
+        const QString id = QUuid::fromString(request.requestToken).toString(QUuid::WithoutBraces);
+        const bool invoiced = collection == QLatin1String("send_invoice");
+        auto insert = execSql(
+            db,
+            QStringLiteral("INSERT INTO subscriptions (id, organization_id, plan_id, status, "
+                           "quantity, collection_method, days_until_due) VALUES (?::uuid, "
+                           "?::uuid, ?::uuid, 'incomplete', ?, ?, ?) ON CONFLICT (id) DO NOTHING"),
+            {id, request.organizationId, request.planId, metered ? 1 : request.quantity,
+             invoiced ? QStringLiteral("send_invoice") : QStringLiteral("charge_automatically"),
+             invoiced ? QVariant(request.daysUntilDue) : QVariant(QMetaType::fromType<int>())});
+        if (!insert)
+            return insert.error();
+        QJsonObject payload{{QStringLiteral("subscription_id"), id},
+                            {QStringLiteral("collection"), collection}};
+        if (invoiced)
+            payload.insert(QStringLiteral("days_until_due"), request.daysUntilDue);
+        if (request.trialDays > 0)
+            payload.insert(QStringLiteral("trial_days"), request.trialDays);
+        if (collection == QLatin1String("checkout"))
+            payload.insert(QStringLiteral("success_url"), request.successUrl);
+        auto job =
+            enqueueStripeJob(m_connectionName, request.organizationId, jobkinds::CreateSubscription,
+                             payload, QStringLiteral("subscription:new:%1").arg(id));
+        if (!job)
+            return job.error();
+        return NewSubscriptionQueued{id, job.value()};
+    });
 }
 
 } // namespace nobill

@@ -38,6 +38,13 @@ public:
     // request token) queues the work once, however often it arrives.
     Result<PendingJob> requestAction(const SubscriptionActionRequest &request);
 
+    // The tenants the login may start subscriptions for (subscriptions.manage), by name.
+    Result<QList<TenantChoice>> tenantChoices() const;
+    // Writes the new subscription and queues its creation in Stripe, in one transaction.
+    // Refused with a sentence when the tenant is not a Stripe customer yet or the plan has
+    // no Stripe price (sync them first), or when the login lacks subscriptions.manage.
+    Result<NewSubscriptionQueued> create(const NewSubscriptionRequest &request);
+
     // "subscription.cancel_at_period_end", ...
     static QString jobKind(SubscriptionAction action);
     // Why the action cannot be asked for in this state (empty: it can).

@@ -20,18 +20,22 @@
 #include "jobs/jobworker.h"
 #include "stripe/stripeclient.h"
 #include "subscriptions/changeplandialog.h"
+#include "subscriptions/newsubscriptiondialog.h"
 #include "subscriptions/subscriptiondetailpanel.h"
 #include "subscriptions/subscriptionlistmodel.h"
 #include "subscriptions/subscriptionspage.h"
 
 #include <QApplication>
+#include <QClipboard>
 #include <QComboBox>
 #include <QDialog>
 #include <QJsonDocument>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMessageBox>
 #include <QPointer>
 #include <QPushButton>
+#include <QRadioButton>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QSqlDatabase>
@@ -339,6 +343,107 @@ private slots:
         QVERIFY(scalar(db, QStringLiteral("SELECT (payload ->> 'proration_date')::bigint > 0 FROM "
                                           "jobs WHERE kind = 'subscription.change_plan'"))
                     .toBool());
+
+        QSignalSpy stopped(worker.get(), &JobWorker::stopped);
+        worker->stop();
+        QTRY_VERIFY_WITH_TIMEOUT(!stopped.isEmpty(), 10000);
+    }
+
+    void newSubscriptionSyncsThenGivesACheckoutLink()
+    {
+        TestDatabase db;
+        NOBILL_REQUIRE_DB(db);
+        QVERIFY(seed(db));
+        FakeStripeServer fake;
+        QVERIFY(fake.start());
+        auto worker = makeWorker(db, fake);
+        QVERIFY(worker);
+        worker->start();
+        auto fiona = test::createOperator(db, QStringLiteral("fiona"), false,
+                                          {{Acme, QStringLiteral("finance")}});
+        QVERIFY(fiona);
+        auto ada = test::createOperator(db, QStringLiteral("ada"), true, {});
+        QVERIFY(ada);
+
+        {
+            // Finance may start subscriptions but not make the tenant a Stripe customer.
+            SubscriptionsPage page(fiona->settings);
+            page.setAccess(accessOf(fiona->settings));
+            page.show();
+            page.activate();
+            QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy(), 10000);
+            QVERIFY(page.newSubscriptionButton()->isEnabled());
+            page.newSubscriptionButton()->click();
+            auto *dialog =
+                openDialog<NewSubscriptionDialog>(&page, QStringLiteral("newSubscriptionDialog"));
+            QVERIFY(dialog);
+            QTRY_VERIFY_WITH_TIMEOUT(!dialog->isLoading(), 10000);
+            QCOMPARE(dialog->readiness()->text(),
+                     QStringLiteral("Acme Ltd is not a Stripe customer yet. Sync the tenant to "
+                                    "Stripe first."));
+            QVERIFY(!dialog->createButton()->isEnabled());
+            QVERIFY(dialog->syncButton()->isVisible());
+            QVERIFY(!dialog->syncButton()->isEnabled());
+            QVERIFY(dialog->syncButton()->toolTip().contains(QStringLiteral("tenants.manage")));
+            dialog->reject();
+        }
+
+        ChangeFeed feed(ada->settings);
+        SubscriptionsPage page(ada->settings);
+        page.setAccess(accessOf(ada->settings));
+        page.setChangeFeed(&feed);
+        page.resize(1200, 800);
+        page.show();
+        page.activate();
+        QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy(), 10000);
+        page.newSubscriptionButton()->click();
+        auto *dialog =
+            openDialog<NewSubscriptionDialog>(&page, QStringLiteral("newSubscriptionDialog"));
+        QVERIFY(dialog);
+        QTRY_VERIFY_WITH_TIMEOUT(!dialog->isLoading(), 10000);
+        dialog->planBox()->setCurrentIndex(dialog->planBox()->findData(PlanTeam));
+        // The tenant first, then the plan: each synced through the worker from here.
+        QVERIFY(dialog->syncButton()->isEnabled());
+        QCOMPARE(dialog->syncButton()->text(), QStringLiteral("Sync tenant to Stripe"));
+        dialog->syncButton()->click();
+        QTRY_COMPARE_WITH_TIMEOUT(dialog->syncButton()->text(),
+                                  QStringLiteral("Publish plan to Stripe"), 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(!dialog->isLoading() && dialog->syncButton()->isEnabled(), 10000);
+        QVERIFY(!scalar(db, QStringLiteral("SELECT stripe_customer_id FROM organizations WHERE id "
+                                           "= '%1'")
+                                .arg(Acme))
+                     .toString()
+                     .isEmpty());
+        dialog->syncButton()->click();
+        QTRY_VERIFY_WITH_TIMEOUT(!dialog->isLoading() && dialog->readiness()->text().isEmpty() &&
+                                     dialog->planBox()->currentData().toString() == PlanTeam,
+                                 20000);
+
+        dialog->quantityBox()->setValue(7);
+        dialog->trialDaysBox()->setValue(14);
+        dialog->checkoutButton()->setChecked(true);
+        QVERIFY(!dialog->createButton()->isEnabled()); // no return address yet
+        QVERIFY(dialog->createButton()->toolTip().contains(QStringLiteral("https")));
+        dialog->successUrlEdit()->setText(QStringLiteral("https://acme.example/thanks"));
+        QVERIFY2(dialog->createButton()->isEnabled(),
+                 qPrintable(dialog->createButton()->toolTip()));
+        dialog->createButton()->click();
+        QTRY_VERIFY_WITH_TIMEOUT(dialog->checkoutLink()->isVisible(), 20000);
+        QVERIFY2(dialog->checkoutLink()->text().startsWith(QStringLiteral("https://")),
+                 qPrintable(dialog->checkoutLink()->text()));
+        dialog->copyButton()->click();
+        QCOMPARE(QGuiApplication::clipboard()->text(), dialog->checkoutLink()->text());
+        QVERIFY(!dialog->createButton()->isEnabled()); // once per opening
+        QCOMPARE(scalar(db, QStringLiteral("SELECT count(*) FROM subscriptions WHERE plan_id = "
+                                           "'%1' AND quantity = 7 AND status = 'incomplete'")
+                                .arg(PlanTeam))
+                     .toInt(),
+                 1);
+        QCOMPARE(scalar(db, QStringLiteral("SELECT payload ->> 'trial_days' FROM jobs WHERE kind "
+                                           "= 'subscription.create'"))
+                     .toString(),
+                 QStringLiteral("14"));
+        dialog->reject();
 
         QSignalSpy stopped(worker.get(), &JobWorker::stopped);
         worker->stop();

@@ -6,6 +6,7 @@
 #include "database/databaseworker.h"
 #include "jobs/jobtracker.h"
 #include "subscriptions/changeplandialog.h"
+#include "subscriptions/newsubscriptiondialog.h"
 #include "subscriptions/organizationfilter.h"
 #include "subscriptions/subscriptiondetailpanel.h"
 #include "subscriptions/subscriptionlistmodel.h"
@@ -100,6 +101,10 @@ SubscriptionsPage::SubscriptionsPage(const ConnectionSettings &settings, QWidget
         new ExportButton(QStringLiteral("subscriptions.csv"), tr("Export subscriptions"), this);
     m_exportButton->setObjectName(QStringLiteral("exportButton"));
     toolbar->addWidget(m_exportButton);
+    m_newButton = new QPushButton(tr("New subscription…"), this);
+    m_newButton->setObjectName(QStringLiteral("newSubscriptionButton"));
+    toolbar->addWidget(m_newButton);
+    connect(m_newButton, &QPushButton::clicked, this, &SubscriptionsPage::requestNewSubscription);
     layout->addLayout(toolbar);
 
     m_banner = new MessageBanner(this);
@@ -445,6 +450,15 @@ void SubscriptionsPage::updateActions()
         why = tr("Only a running subscription's plan can be changed.");
     changePlan->setEnabled(s && canWrite && detailsLoaded && why.isEmpty());
     changePlan->setToolTip(why);
+
+    QString newWhy;
+    if (m_readOnly)
+        newWhy = m_readOnlyReason;
+    else if (m_accessKnown && !m_access.platformAdmin &&
+             !m_access.canAnywhere(QStringLiteral("subscriptions.manage")))
+        newWhy = tr("You need the permission \"subscriptions.manage\" in an organization.");
+    m_newButton->setEnabled(!m_readOnly && !m_dialogOpen && newWhy.isEmpty());
+    m_newButton->setToolTip(newWhy);
 }
 
 void SubscriptionsPage::updateCount()
@@ -738,6 +752,26 @@ void SubscriptionsPage::requestChangePlan()
                 follow(jobId, what, tenant);
                 m_details->refresh();
             });
+    connect(dialog, &QDialog::finished, this, [this]() {
+        m_dialogOpen = false;
+        updateActions();
+    });
+    dialog->open();
+}
+
+void SubscriptionsPage::requestNewSubscription()
+{
+    if (!m_newButton->isEnabled() || m_dialogOpen)
+        return;
+    m_dialogOpen = true;
+    updateActions();
+    auto *dialog =
+        new NewSubscriptionDialog(m_actionWorker.get(), m_feed, m_access, m_accessKnown, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &NewSubscriptionDialog::subscriptionQueued, this, [this](const QString &id) {
+        m_selectedId = id;
+        m_reloadSoon->start();
+    });
     connect(dialog, &QDialog::finished, this, [this]() {
         m_dialogOpen = false;
         updateActions();

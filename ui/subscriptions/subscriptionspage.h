@@ -9,6 +9,7 @@
 
 class QComboBox;
 class QLabel;
+class QPushButton;
 class QTableView;
 class QTimer;
 
@@ -56,11 +57,13 @@ public:
     QComboBox *renewalFilter() const { return m_renewalFilter; }
     // The work most recently queued from this page, followed to its outcome (tests).
     JobTracker *lastTracker() const { return m_lastTracker; }
+    QPushButton *newSubscriptionButton() const { return m_newButton; }
 
 public slots:
     void requestAction(SubscriptionAction action);
     // Opens the dialog that previews and then queues a change of plan or quantity.
     void requestChangePlan();
+    void requestNewSubscription();
     // Shows one subscription (from the global search): selected in the list when it is
     // loaded, in the detail panel in any case.
     void showSubscription(const QString &id);
@@ -114,6 +117,7 @@ private:
     SessionAccess m_access;
     ChangeFeed *m_feed = nullptr;
     JobTracker *m_lastTracker = nullptr;
+    QPushButton *m_newButton = nullptr;
     bool m_accessKnown = false; // before sign-in data arrives (tests), nothing is hidden
 };
 
