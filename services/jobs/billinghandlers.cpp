@@ -3,9 +3,11 @@
 #include "jobs/jobkinds.h"
 #include "reconciliation/reconcilejob.h"
 #include "stripe/stripeclient.h"
+#include "stripeevents/eventmapping.h"
 
 #include <QCoreApplication>
 #include <QCryptographicHash>
+#include <QDateTime>
 #include <QJsonArray>
 #include <QRegularExpression>
 #include <QUrl>
@@ -46,6 +48,13 @@ std::shared_ptr<JobHandler> handler(QStringList kinds, FunctionHandler::Fn fn)
 {
     return std::make_shared<FunctionHandler>(std::move(kinds), std::move(fn));
 }
+
+// Appended to a job's UPDATE of a Stripe object's row, with the values (Stripe id, seconds,
+// rank, event id): records the job's version of the object and writes only if it is the
+// newest (see JobVersion). An uncorrelated subquery is evaluated once, before the scan.
+const QString AdvanceCondition =
+    QStringLiteral("(SELECT nobill_stripe_object_advance(?, to_timestamp(?::double precision / "
+                   "1000), ?::integer, ?))");
 
 QVariant nullNumber()
 {
@@ -169,10 +178,10 @@ using StripeCallback = StripeClient::Callback;
 
 // Records Stripe's state of a subscription and finishes the job with it.
 void finishWithSubscription(const QString &subscriptionId, const QJsonObject &object,
-                            const Done &done, QList<SqlWrite> before = {},
-                            const QJsonObject &extra = {})
+                            const JobVersion &version, const Done &done,
+                            QList<SqlWrite> before = {}, const QJsonObject &extra = {})
 {
-    auto write = subscriptionStateWrite(subscriptionId, object);
+    auto write = subscriptionStateWrite(subscriptionId, object, version);
     if (!write)
         return done(JobOutcome::fail(write.error().message));
     QJsonObject result = subscriptionResult(object);
@@ -182,13 +191,16 @@ void finishWithSubscription(const QString &subscriptionId, const QJsonObject &ob
     done(JobOutcome::succeeded(result, before));
 }
 
-StripeCallback subscriptionReply(const QString &subscriptionId, const Done &done,
+// Built just before the request is sent: the version is the request's moment.
+StripeCallback subscriptionReply(const ClaimedJob &job, const Done &done,
                                  QList<SqlWrite> before = {}, QJsonObject extra = {})
 {
-    return [subscriptionId, done, before, extra](const StripeReply &reply) {
+    const QString subscriptionId = payloadText(job, "subscription_id");
+    const JobVersion version = JobVersion::of(job);
+    return [subscriptionId, version, done, before, extra](const StripeReply &reply) {
         if (!reply.ok)
             return done(JobOutcome::fromStripe(reply.error));
-        finishWithSubscription(subscriptionId, reply.object, done, before, extra);
+        finishWithSubscription(subscriptionId, reply.object, version, done, before, extra);
     };
 }
 
@@ -199,10 +211,8 @@ void postToSubscription(const ClaimedJob &job, JobContext &context, const QStrin
     auto sid = stripeSubscriptionId(job);
     if (!sid)
         return done(JobOutcome::fail(sid.error().message));
-    context.stripe().post(
-        QStringLiteral("/v1/subscriptions/") + sid.value() + suffix, params,
-        JobContext::stripeKey(job),
-        subscriptionReply(payloadText(job, "subscription_id"), done, before, extra));
+    context.stripe().post(QStringLiteral("/v1/subscriptions/") + sid.value() + suffix, params,
+                          JobContext::stripeKey(job), subscriptionReply(job, done, before, extra));
 }
 
 // GET the subscription to learn its (first) item, then `next(item id, subscription)`.
@@ -468,10 +478,12 @@ void createSubscription(const ClaimedJob &job, JobContext &context, const Done &
                 params.insert(QStringLiteral("collection_method"),
                               QStringLiteral("charge_automatically"));
             }
+            const JobVersion version = JobVersion::of(job);
             context.stripe().post(
                 QStringLiteral("/v1/subscriptions"), params,
                 sharedKey(QStringLiteral("subscription-") + subscriptionId, params),
-                [done, subscriptionId, collection, daysUntilDue](const StripeReply &reply) {
+                [done, subscriptionId, collection, daysUntilDue,
+                 version](const StripeReply &reply) {
                     if (!reply.ok)
                         return done(JobOutcome::fromStripe(reply.error));
                     const QString id = reply.object.value(QLatin1String("id")).toString();
@@ -486,7 +498,7 @@ void createSubscription(const ClaimedJob &job, JobContext &context, const Done &
                          invoiced ? QStringLiteral("send_invoice")
                                   : QStringLiteral("charge_automatically"),
                          invoiced ? QVariant(daysUntilDue) : nullNumber(), subscriptionId}};
-                    finishWithSubscription(subscriptionId, reply.object, done, {link});
+                    finishWithSubscription(subscriptionId, reply.object, version, done, {link});
                 });
         });
 }
@@ -725,9 +737,10 @@ void invoiceAction(const ClaimedJob &job, JobContext &context, const Done &done)
     if (QUuid::fromString(invoiceId).isNull() || !matches(stripeId, "^in_[A-Za-z0-9_]+$"))
         return done(JobOutcome::fail(badPayload(tr("no Stripe invoice"))));
     const QString action = job.kind.section(QLatin1Char('.'), 1);
+    const JobVersion version = JobVersion::of(job);
     context.stripe().post(
         QStringLiteral("/v1/invoices/%1/%2").arg(stripeId, action), {}, JobContext::stripeKey(job),
-        [done, invoiceId](const StripeReply &reply) {
+        [done, invoiceId, stripeId, version](const StripeReply &reply) {
             if (!reply.ok)
                 return done(JobOutcome::fromStripe(reply.error));
             const QString status = reply.object.value(QLatin1String("status")).toString();
@@ -746,9 +759,10 @@ void invoiceAction(const ClaimedJob &job, JobContext &context, const Done &done)
                 QStringLiteral("UPDATE invoices SET status = ?, amount_due = coalesce(?, "
                                "amount_due), amount_paid = coalesce(?, amount_paid), "
                                "amount_remaining = coalesce(?, amount_remaining) "
-                               "WHERE id = ?::uuid"),
+                               "WHERE id = ?::uuid AND ") +
+                    AdvanceCondition,
                 {status, amount("amount_due"), amount("amount_paid"), amount("amount_remaining"),
-                 invoiceId}};
+                 invoiceId, stripeId, version.sentMs, invoiceStatusRank(status), version.eventId}};
             done(JobOutcome::succeeded({{QStringLiteral("status"), status}}, {write}));
         });
 }
@@ -862,7 +876,17 @@ struct UsageReport : std::enable_shared_from_this<UsageReport>
 
 } // namespace
 
-Result<SqlWrite> subscriptionStateWrite(const QString &subscriptionId, const QJsonObject &object)
+JobVersion JobVersion::of(const ClaimedJob &job)
+{
+    // Event ids are letters, digits and underscores (stripe_object_versions_event_id_format):
+    // the job's UUID without its hyphens.
+    QString id = job.id;
+    id.remove(QLatin1Char('-'));
+    return {QStringLiteral("evt_job_") + id, QDateTime::currentMSecsSinceEpoch()};
+}
+
+Result<SqlWrite> subscriptionStateWrite(const QString &subscriptionId, const QJsonObject &object,
+                                        const JobVersion &version)
 {
     const QString id = object.value(QLatin1String("id")).toString();
     const QString status = object.value(QLatin1String("status")).toString();
@@ -887,13 +911,14 @@ Result<SqlWrite> subscriptionStateWrite(const QString &subscriptionId, const QJs
             "current_period_start), "
             "current_period_end = coalesce(to_timestamp(?::double precision), current_period_end), "
             "trial_end = to_timestamp(?::double precision), quantity = coalesce(?::integer, "
-            "quantity), version = version + 1 WHERE id = ?::uuid"),
+            "quantity), version = version + 1 WHERE id = ?::uuid AND ") +
+            AdvanceCondition,
         {status, object.value(QLatin1String("cancel_at_period_end")).toBool(),
          unixTime(object.value(QLatin1String("canceled_at"))), period("current_period_start"),
          period("current_period_end"), unixTime(object.value(QLatin1String("trial_end"))),
          quantity.isDouble() && quantity.toDouble() >= 0 ? QVariant(int(quantity.toDouble()))
                                                          : nullNumber(),
-         subscriptionId}};
+         subscriptionId, id, version.sentMs, subscriptionStatusRank(status), version.eventId}};
 }
 
 QList<std::shared_ptr<JobHandler>> billingJobHandlers()
@@ -910,10 +935,9 @@ QList<std::shared_ptr<JobHandler>> billingJobHandlers()
                     auto sid = stripeSubscriptionId(job);
                     if (!sid)
                         return done(JobOutcome::fail(sid.error().message));
-                    context.stripe().remove(
-                        QStringLiteral("/v1/subscriptions/") + sid.value(),
-                        JobContext::stripeKey(job),
-                        subscriptionReply(payloadText(job, "subscription_id"), done));
+                    context.stripe().remove(QStringLiteral("/v1/subscriptions/") + sid.value(),
+                                            JobContext::stripeKey(job),
+                                            subscriptionReply(job, done));
                 }),
         handler({Resume},
                 [](const ClaimedJob &job, JobContext &context, Done done) {
