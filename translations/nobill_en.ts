@@ -151,6 +151,13 @@
             <numerusform>%n jobs</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>Repaired %n difference(s) with Stripe in NOBill.</source>
+        <translation>
+            <numerusform>Repaired %n difference with Stripe in NOBill.</numerusform>
+            <numerusform>Repaired %n differences with Stripe in NOBill.</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>nobill::SubscriptionsPage</name>
@@ -278,6 +285,44 @@
         <translation>
             <numerusform>%n usage record marked as failed; correct and import it again.</numerusform>
             <numerusform>%n usage records marked as failed; correct and import them again.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>nobill::ReconcileDialog</name>
+    <message numerus="yes">
+        <source>Repaired %n difference(s) in NOBill.</source>
+        <translation>
+            <numerusform>Repaired %n difference in NOBill.</numerusform>
+            <numerusform>Repaired %n differences in NOBill.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n difference(s) with Stripe</source>
+        <translation>
+            <numerusform>%n difference with Stripe</numerusform>
+            <numerusform>%n differences with Stripe</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n can be repaired from Stripe&apos;s state.</source>
+        <translation>
+            <numerusform>%n can be repaired from Stripe&apos;s state.</numerusform>
+            <numerusform>%n can be repaired from Stripe&apos;s state.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>&amp;Repair %n in NOBill from Stripe…</source>
+        <translation>
+            <numerusform>&amp;Repair %n in NOBill from Stripe…</numerusform>
+            <numerusform>&amp;Repair %n in NOBill from Stripe…</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Make NOBill&apos;s side equal to Stripe&apos;s for %n difference(s)?</source>
+        <translation>
+            <numerusform>Make NOBill&apos;s side equal to Stripe&apos;s for %n difference?</numerusform>
+            <numerusform>Make NOBill&apos;s side equal to Stripe&apos;s for %n differences?</numerusform>
         </translation>
     </message>
 </context>

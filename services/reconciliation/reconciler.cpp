@@ -904,4 +904,30 @@ Status Reconciler::applyWrites(const QString &connectionName, const QList<SqlWri
     });
 }
 
+Result<QString> Reconciler::enqueue(const QString &connectionName,
+                                    const std::optional<QStringList> &repairIds)
+{
+    QVariant drift = nullText();
+    if (repairIds) {
+        // An array literal with every element quoted, whatever the ids hold.
+        QStringList quoted;
+        for (QString id : *repairIds) {
+            id.replace(QLatin1Char('\\'), QStringLiteral("\\\\"));
+            id.replace(QLatin1Char('"'), QStringLiteral("\\\""));
+            quoted << QLatin1Char('"') + id + QLatin1Char('"');
+        }
+        drift = QStringLiteral("{%1}").arg(quoted.join(QLatin1Char(',')));
+    }
+    const QString key =
+        QStringLiteral("reconcile:") + QUuid::createUuid().toString(QUuid::WithoutBraces);
+    auto q = execSql(QSqlDatabase::database(connectionName, false),
+                     QStringLiteral("SELECT nobill_enqueue_stripe_reconcile(?::text[], ?)::text"),
+                     {drift, key});
+    if (!q)
+        return q.error();
+    if (!q.value().next())
+        return makeError(ErrorKind::Internal, tr("The comparison was not queued."));
+    return q.value().value(0).toString();
+}
+
 } // namespace nobill

@@ -115,6 +115,12 @@ public:
                                         QStringList *repairedIds = nullptr);
     // Runs writes in one transaction on a named connection (the CLI's repair).
     static Status applyWrites(const QString &connectionName, const QList<SqlWrite> &writes);
+
+    // The console's way in (it holds no Stripe key): queues a stripe.reconcile job for the
+    // office server's worker, a comparison (no drift ids) or a repair of the differences with
+    // these ids. Platform administrators only (migration 17). Returns the job's id.
+    static Result<QString> enqueue(const QString &connectionName,
+                                   const std::optional<QStringList> &repairIds = std::nullopt);
 };
 
 } // namespace nobill

@@ -1,5 +1,7 @@
 #include "jobs/jobspage.h"
 
+#include "jobs/reconciledialog.h"
+
 #include "common/exportbutton.h"
 #include "common/timetext.h"
 
@@ -87,6 +89,9 @@ JobsPage::JobsPage(const ConnectionSettings &settings, QWidget *parent)
     toolbar->addSpacing(12);
     toolbar->addWidget(m_retryButton);
     toolbar->addWidget(m_cancelButton);
+    m_compareButton = new QPushButton(tr("Co&mpare with Stripe…"), this);
+    m_compareButton->setObjectName(QStringLiteral("compareWithStripeButton"));
+    toolbar->addWidget(m_compareButton);
     m_exportButton = new ExportButton(QStringLiteral("jobs.csv"), tr("Export jobs"), this);
     m_exportButton->setObjectName(QStringLiteral("exportButton"));
     toolbar->addWidget(m_exportButton);
@@ -225,6 +230,7 @@ JobsPage::JobsPage(const ConnectionSettings &settings, QWidget *parent)
     });
     connect(m_retryButton, &QPushButton::clicked, this, &JobsPage::retrySelected);
     connect(m_cancelButton, &QPushButton::clicked, this, &JobsPage::cancelSelected);
+    connect(m_compareButton, &QPushButton::clicked, this, &JobsPage::compareWithStripe);
     auto *focusFilter = new QShortcut(QKeySequence::Find, this);
     connect(focusFilter, &QShortcut::activated, m_kind, [this]() {
         m_kind->setFocus();
@@ -273,6 +279,7 @@ void JobsPage::setAccess(const SessionAccess &access)
 
 void JobsPage::setChangeFeed(ChangeFeed *feed)
 {
+    m_feed = feed;
     connect(feed, &ChangeFeed::changed, this, &JobsPage::onChange);
 }
 
@@ -326,6 +333,15 @@ void JobsPage::updateActions()
     // "jobs.manage" is a platform permission: platform administrators hold it, nobody else.
     const bool mayManage = !m_accessKnown || m_access.platformAdmin;
     const bool canWrite = !m_readOnly && !m_busyAction && mayManage;
+    // The comparison spans every organization and the catalog: platform work.
+    m_compareButton->setEnabled(!m_readOnly && mayManage);
+    m_compareButton->setToolTip(
+        m_readOnly ? m_readOnlyReason
+        : mayManage
+            ? tr("Compare NOBill's customers, prices, subscriptions and invoices with Stripe's "
+                 "(run by the office server), and repair NOBill's side from Stripe.")
+            : tr("Only platform administrators compare with Stripe: the comparison spans every "
+                 "organization."));
     m_retryButton->setEnabled(canWrite && job && job->canRetry());
     m_cancelButton->setEnabled(canWrite && job && job->canCancel());
     if (m_readOnly) {
@@ -508,6 +524,19 @@ void JobsPage::retrySelected()
 void JobsPage::cancelSelected()
 {
     confirmAndRun(false);
+}
+
+void JobsPage::compareWithStripe()
+{
+    if (!m_compareButton->isEnabled())
+        return;
+    auto *dialog = new ReconcileDialog(m_actionWorker.get(), m_feed, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &ReconcileDialog::repaired, this, [this](int count) {
+        announce(tr("Repaired %n difference(s) with Stripe in NOBill.", nullptr, count));
+    });
+    dialog->open();
+    dialog->compare();
 }
 
 void JobsPage::confirmAndRun(bool retry)

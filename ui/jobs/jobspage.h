@@ -2,7 +2,10 @@
 
 #include "access/sessionaccess.h"
 #include "common/page.h"
+#include "database/changefeed.h"
 #include "database/connectionsettings.h"
+
+#include <QPointer>
 
 #include <memory>
 
@@ -16,7 +19,6 @@ class QTimer;
 namespace nobill {
 
 class ExportButton;
-class ChangeFeed;
 class DatabaseWorker;
 class JobListModel;
 class JsonView;
@@ -49,10 +51,13 @@ public:
     MessageBanner *banner() const { return m_banner; }
     ExportButton *exportButton() const { return m_exportButton; }
     QString emptyText() const;
+    QPushButton *compareButton() const { return m_compareButton; }
 
 public slots:
     void retrySelected();
     void cancelSelected();
+    // Opens "Compare with Stripe…" (platform administrators), which queues the comparison.
+    void compareWithStripe();
 
 signals:
     void statusMessage(const QString &message);
@@ -85,6 +90,8 @@ private:
     OrganizationScopeFilter *m_organization = nullptr;
     QPushButton *m_retryButton = nullptr;
     QPushButton *m_cancelButton = nullptr;
+    QPushButton *m_compareButton = nullptr;
+    QPointer<ChangeFeed> m_feed;
     QLabel *m_count = nullptr;
     QLabel *m_detailTitle = nullptr;
     QLabel *m_detailFields = nullptr;
