@@ -167,6 +167,22 @@ void EventApplier::releaseStatements()
         m_statements->byText.clear();
 }
 
+Status EventApplier::relaxCommitDurability(const QString &connectionName)
+{
+    // An event's transaction need not wait for the disk: the event itself is durable in the
+    // inbox already (the listener and the poller commit it synchronously before answering).
+    // A crash can lose only the last few applied events' commits (WAL is flushed in order,
+    // within wal_writer_delay), and with them their status change, which is in the same
+    // transaction: those events are still "received" afterwards and are simply applied
+    // again. Applying one twice is the same as once, because the per-object version
+    // (migration 0015) makes a repeated or older event stale. Only this session is relaxed;
+    // any synchronous commit after it (the listener's, the worker's) flushes it too.
+    QSqlQuery q(QSqlDatabase::database(connectionName, false));
+    if (!q.exec(QStringLiteral("SET synchronous_commit = off")))
+        return translateSqlError(q.lastError());
+    return {};
+}
+
 Result<DrainStats> EventApplier::processDue(int limit)
 {
     // Oldest first by Stripe's clock: one object's events in order, and a customer's or a

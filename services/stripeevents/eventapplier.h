@@ -66,6 +66,11 @@ public:
     // Drops the prepared statements; call before the connection is closed.
     void releaseStatements();
 
+    // For a connection that only applies the inbox (the event processor's): its commits no
+    // longer wait for their own disk flush (synchronous_commit = off). Why that is safe is
+    // explained where it is done.
+    static Status relaxCommitDurability(const QString &connectionName);
+
 private:
     Result<QSqlQuery *> run(const QString &sql, const QVariantList &values = {});
     struct Decision;

@@ -71,6 +71,11 @@ private:
             report(opened.error().message);
             return false;
         }
+        if (Status relaxed = EventApplier::relaxCommitDurability(m_connectionName); !relaxed) {
+            report(relaxed.error().message);
+            closeConnection(m_connectionName);
+            return false;
+        }
         QSqlDriver *driver = QSqlDatabase::database(m_connectionName, false).driver();
         connect(driver,
                 qOverload<const QString &, QSqlDriver::NotificationSource, const QVariant &>(
