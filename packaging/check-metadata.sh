@@ -30,6 +30,36 @@ for key in NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes PrivateTmp=y
     exit 1
   }
 done
+# The unit's command line, the office profile's [listener] keys and serve.env's examples are
+# what nobillctl serve really accepts: run them with --check (no secrets, no database).
+packaging=$(dirname "$unit")/..
+sed '/^;\[listener\]/,$ s/^;\([^;]\)/\1/' "$packaging/office.conf" >"$work/office.conf"
+grep -q '^\[listener\]' "$work/office.conf" || {
+  echo "office.conf has no [listener] section to check"
+  exit 1
+}
+check() {
+  ASAN_OPTIONS=detect_leaks=0 NOBILL_OFFICE_PROFILE="$work/office.conf" \
+    XDG_CONFIG_HOME="$work/config" XDG_CONFIG_DIRS="$work" "$nobillctl" "$@" --check >"$work/check.out" 2>&1 || {
+    echo "nobillctl refuses the unit's options ($*):"
+    cat "$work/check.out"
+    exit 1
+  }
+}
+exec_start=$(sed -n 's/^ExecStart=//p' "$unit" | sed "s|/usr/bin/nobillctl|$nobillctl|")
+db=postgresql://nobill_serve@db.office.example:5432/nobill
+# shellcheck disable=SC2046 # split like systemd splits $VAR
+check $(echo "$exec_start" | sed "s|\${NOBILL_SERVE_DB}|$db|; s|\$NOBILL_SERVE_OPTIONS||" | cut -d' ' -f2-)
+grep -q 'check: webhook listener on http://127.0.0.1:8787/stripe/webhook' "$work/check.out" || {
+  echo "the unit with the office profile does not listen on 127.0.0.1:8787:"
+  cat "$work/check.out"
+  exit 1
+}
+while read -r options; do
+  # shellcheck disable=SC2086
+  check serve --db "$db" $options
+done < <(sed -n 's/^#NOBILL_SERVE_OPTIONS=//p' "$packaging/serve.env")
+
 exposure=$(systemd-analyze security --offline=yes "$work/nobill-serve.service" 2>/dev/null |
   sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
 echo "desktop file, metainfo and unit are valid; systemd exposure level $exposure"

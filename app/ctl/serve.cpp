@@ -418,6 +418,41 @@ int serve(QCommandLineParser &parser, const QStringList &words)
     if (!baseUrl)
         return usageError(baseUrl.error().message);
     stripe.baseUrl = baseUrl.value();
+
+    // --check: what would run, from the options and the office profile, without secrets or
+    // the database (the packaging test runs the unit's command line this way).
+    if (parser.isSet(QStringLiteral("check"))) {
+        const QHostAddress &address = listenerOptions.address;
+        const QString host = address.protocol() == QAbstractSocket::IPv6Protocol
+                                 ? QStringLiteral("[%1]").arg(address.toString())
+                                 : address.toString();
+        if (!profile.files.isEmpty())
+            printLine(stdout,
+                      tr("check: office profile %1").arg(profile.files.join(QLatin1String(", "))));
+        if (listen)
+            printLine(stdout,
+                      tr("check: webhook listener on %1://%2:%3/stripe/webhook")
+                          .arg(listenerOptions.certificateFile.isEmpty() ? QStringLiteral("http")
+                                                                         : QStringLiteral("https"),
+                               host)
+                          .arg(listenerOptions.port));
+        else
+            printLine(stdout, tr("check: no webhook listener"));
+        printLine(stdout, tr("check: event processor"));
+        if (pull)
+            printLine(stdout, tr("check: pulling Stripe's events from %1 every %2 s")
+                                  .arg(stripe.baseUrl.toString())
+                                  .arg(pollerOptions.intervalMs / 1000));
+        printLine(stdout, tr("check: job worker %1 with %2 slots on %3")
+                              .arg(options.workerName)
+                              .arg(options.concurrency)
+                              .arg(settings.describe()));
+        if (!profile.warnings.isEmpty())
+            return complain(tr("The office profile needs attention (see above)."));
+        printLine(stdout, tr("The options are valid. Secrets and the database were not looked "
+                             "at: start without --check for that."));
+        return Success;
+    }
     Result<QString> key = loadStripeKey();
     if (!key)
         return complain(key.error().message);
@@ -581,6 +616,8 @@ int serveCommand(int argc, char **argv)
         {QStringLiteral("backoff-seconds"), tr("First wait before a retry (default 10)."), tr("S")},
         {QStringLiteral("poll-ms"), tr("How often to look for due jobs (default 5000)."), tr("MS")},
         {QStringLiteral("repair"), tr("stripe reconcile: make ours equal to Stripe.")},
+        {QStringLiteral("check"), tr("serve: check the options and office profile, run "
+                                     "nothing.")},
         {QStringLiteral("listen"), tr("Webhook listener address (default 127.0.0.1:8787)."),
          tr("ADDR:PORT")},
         {QStringLiteral("no-listen"), tr("Run without the webhook listener.")},
