@@ -6,7 +6,9 @@
 
 #include <QList>
 
+#include <atomic>
 #include <functional>
+#include <memory>
 #include <optional>
 
 namespace nobill {
@@ -142,10 +144,27 @@ protected:
 
     void requestCount(quint64 generation) override
     {
-        m_worker->run<int>(this, countTask(), [this, generation](Result<int> result) {
-            if (result)
-                countArrived(generation, result.value());
-        });
+        // Counting can take seconds at millions of rows: it runs on a connection of its own,
+        // so pages (a filter change's first page above all) never wait behind it, and a count
+        // whose filter has changed before it started is skipped.
+        if (!m_countWorker) {
+            m_countWorker =
+                std::make_unique<DatabaseWorker>(m_worker->settings(), QStringLiteral("count"));
+        }
+        m_latestCount->store(generation);
+        const auto latest = m_latestCount;
+        CountTask task = countTask();
+        m_countWorker->run<int>(
+            this,
+            [task, latest, generation](const QString &connection) -> Result<int> {
+                if (latest->load() != generation)
+                    return makeError(ErrorKind::Cancelled, QStringLiteral("stale count"));
+                return task(connection);
+            },
+            [this, generation](Result<int> result) {
+                if (result)
+                    countArrived(generation, result.value());
+            });
     }
 
     void clearRows() override
@@ -158,6 +177,8 @@ protected:
 
 private:
     DatabaseWorker *m_worker;
+    std::unique_ptr<DatabaseWorker> m_countWorker; // made on first use
+    std::shared_ptr<std::atomic<quint64>> m_latestCount = std::make_shared<std::atomic<quint64>>(0);
     std::optional<Cursor> m_next;
     int m_pageSize = 200;
 };

@@ -14,6 +14,8 @@
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFile>
+#include <QHeaderView>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
@@ -217,6 +219,33 @@ private slots:
         const QList<QByteArray> lines = file.readAll().split('\n');
         QCOMPARE(lines.size(), 6); // header, 4 rows, and the empty rest after the last CRLF
         QVERIFY(lines.at(1).contains("suspended"));
+    }
+
+    void ctrlEndShowsTheLastRowsAtOnce()
+    {
+        TestDatabase db;
+        NOBILL_REQUIRE_DB(db);
+        exec(db, QStringLiteral("INSERT INTO organizations (name, slug, billing_email, currency) "
+                                "SELECT 'Tenant ' || lpad(g::text, 4, '0'), 'tenant-' || g, 't' "
+                                "|| g || '@example.com', 'EUR' FROM generate_series(1, 450) g"));
+        TenantsPage page(db.settings());
+        page.resize(1100, 700);
+        page.show();
+        page.activate();
+        QTRY_VERIFY_WITH_TIMEOUT(!page.model()->isLoading() && page.model()->rowCount() > 0, 10000);
+        QVERIFY(page.model()->hasMore());
+        QTableView *view = page.view();
+        QVERIFY(view);
+        view->setFocus();
+        // More rows in the database than loaded: the order is reversed, the last row first.
+        QKeyEvent ctrlEnd(QEvent::KeyPress, Qt::Key_End, Qt::ControlModifier);
+        QCoreApplication::sendEvent(view, &ctrlEnd);
+        QTRY_VERIFY_WITH_TIMEOUT(!page.model()->isLoading() && page.model()->rowCount() > 0 &&
+                                     page.model()->tenantAt(0).name ==
+                                         QStringLiteral("Tenant 0450"),
+                                 10000);
+        QCOMPARE(view->horizontalHeader()->sortIndicatorOrder(), Qt::DescendingOrder);
+        QTRY_COMPARE(view->selectionModel()->selectedRows().value(0).row(), 0);
     }
 
     void mainWindowReachesEveryArea()

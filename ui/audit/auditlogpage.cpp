@@ -1,6 +1,7 @@
 #include "audit/auditlogpage.h"
 
 #include "common/exportbutton.h"
+#include "common/jumptoend.h"
 #include "common/liveupdates.h"
 #include "common/timetext.h"
 #include "database/changefeed.h"
@@ -155,6 +156,7 @@ AuditLogPage::AuditLogPage(const ConnectionSettings &settings, QWidget *parent)
     m_view->setSelectionMode(QAbstractItemView::SingleSelection);
     m_view->setSortingEnabled(true);
     m_view->sortByColumn(AuditListModel::Id, Qt::DescendingOrder);
+    installJumpToEnd(m_view, m_model);
     // Only the order of the trail can change (newest or oldest first): a click on another
     // column turns the indicator back to where the order really is.
     connect(m_view->horizontalHeader(), &QHeaderView::sortIndicatorChanged, this,

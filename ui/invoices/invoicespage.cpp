@@ -1,6 +1,7 @@
 #include "invoices/invoicespage.h"
 
 #include "common/exportbutton.h"
+#include "common/jumptoend.h"
 #include "common/messagebanner.h"
 #include "database/changefeed.h"
 #include "database/databaseworker.h"
@@ -68,6 +69,7 @@ InvoicesPage::InvoicesPage(const ConnectionSettings &settings, QWidget *parent)
     m_view->setSelectionMode(QAbstractItemView::SingleSelection);
     m_view->setSortingEnabled(true);
     m_view->sortByColumn(InvoiceListModel::Created, Qt::DescendingOrder);
+    installJumpToEnd(m_view, m_model);
     m_view->setAlternatingRowColors(true);
     m_view->verticalHeader()->hide();
     m_view->horizontalHeader()->setStretchLastSection(true);

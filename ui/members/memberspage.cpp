@@ -1,6 +1,7 @@
 #include "members/memberspage.h"
 
 #include "common/exportbutton.h"
+#include "common/jumptoend.h"
 #include "common/messagebanner.h"
 #include "database/databaseworker.h"
 #include "members/memberdialogs.h"
@@ -90,6 +91,7 @@ MembersPage::MembersPage(const ConnectionSettings &settings, QWidget *parent)
     m_view->setSelectionMode(QAbstractItemView::SingleSelection);
     m_view->setSortingEnabled(true);
     m_view->sortByColumn(MemberListModel::Name, Qt::AscendingOrder);
+    installJumpToEnd(m_view, m_model);
     m_view->setAlternatingRowColors(true);
     m_view->verticalHeader()->hide();
     m_view->horizontalHeader()->setStretchLastSection(true);

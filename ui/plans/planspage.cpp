@@ -1,6 +1,7 @@
 #include "plans/planspage.h"
 
 #include "common/exportbutton.h"
+#include "common/jumptoend.h"
 #include "common/messagebanner.h"
 #include "core/money.h"
 #include "database/changefeed.h"
@@ -134,6 +135,7 @@ PlansPage::PlansPage(const ConnectionSettings &settings, QWidget *parent)
     m_view->setSelectionMode(QAbstractItemView::SingleSelection);
     m_view->setSortingEnabled(true);
     m_view->sortByColumn(PlanListModel::Product, Qt::AscendingOrder);
+    installJumpToEnd(m_view, m_model);
     m_view->setAlternatingRowColors(true);
     m_view->verticalHeader()->hide();
     m_view->horizontalHeader()->setStretchLastSection(true);

@@ -1,6 +1,7 @@
 #include "usage/usagepage.h"
 
 #include "common/exportbutton.h"
+#include "common/jumptoend.h"
 #include "common/messagebanner.h"
 #include "database/databaseworker.h"
 #include "tenants/tenantservice.h"
@@ -131,6 +132,7 @@ UsagePage::UsagePage(const ConnectionSettings &settings, QWidget *parent)
     m_view->setSelectionMode(QAbstractItemView::SingleSelection);
     m_view->setSortingEnabled(true);
     m_view->sortByColumn(UsageListModel::Occurred, Qt::DescendingOrder);
+    installJumpToEnd(m_view, m_model);
     m_view->setAlternatingRowColors(true);
     m_view->verticalHeader()->hide();
     m_view->horizontalHeader()->setStretchLastSection(true);
