@@ -5,12 +5,17 @@
 #include "common/messagebanner.h"
 #include "database/changefeed.h"
 #include "database/databaseworker.h"
+#include "jobs/jobtracker.h"
+#include "subscriptions/changeplandialog.h"
+#include "subscriptions/newsubscriptiondialog.h"
 #include "subscriptions/organizationfilter.h"
 #include "subscriptions/subscriptiondetailpanel.h"
 #include "subscriptions/subscriptionlistmodel.h"
 #include "subscriptions/subscriptionservice.h"
 
 #include <QComboBox>
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QInputDialog>
@@ -40,6 +45,10 @@ QString actionTitle(SubscriptionAction action)
         return SubscriptionsPage::tr("Resume subscription");
     case SubscriptionAction::ChangeQuantity:
         return SubscriptionsPage::tr("Change quantity");
+    case SubscriptionAction::PauseCollection:
+        return SubscriptionsPage::tr("Pause collection");
+    case SubscriptionAction::ResumeCollection:
+        return SubscriptionsPage::tr("Resume collection");
     }
     return QString();
 }
@@ -93,6 +102,10 @@ SubscriptionsPage::SubscriptionsPage(const ConnectionSettings &settings, QWidget
         new ExportButton(QStringLiteral("subscriptions.csv"), tr("Export subscriptions"), this);
     m_exportButton->setObjectName(QStringLiteral("exportButton"));
     toolbar->addWidget(m_exportButton);
+    m_newButton = new QPushButton(tr("New subscription…"), this);
+    m_newButton->setObjectName(QStringLiteral("newSubscriptionButton"));
+    toolbar->addWidget(m_newButton);
+    connect(m_newButton, &QPushButton::clicked, this, &SubscriptionsPage::requestNewSubscription);
     layout->addLayout(toolbar);
 
     m_banner = new MessageBanner(this);
@@ -194,6 +207,8 @@ SubscriptionsPage::SubscriptionsPage(const ConnectionSettings &settings, QWidget
             &SubscriptionsPage::updateActions);
     connect(m_details, &SubscriptionDetailPanel::actionTriggered, this,
             &SubscriptionsPage::requestAction);
+    connect(m_details, &SubscriptionDetailPanel::changePlanTriggered, this,
+            &SubscriptionsPage::requestChangePlan);
     auto *refresh = new QShortcut(QKeySequence::Refresh, this);
     connect(refresh, &QShortcut::activated, this, [this]() {
         m_model->reload();
@@ -265,6 +280,7 @@ void SubscriptionsPage::loadPlans()
 
 void SubscriptionsPage::setChangeFeed(ChangeFeed *feed)
 {
+    m_feed = feed;
     connect(feed, &ChangeFeed::changed, this, &SubscriptionsPage::onChange);
 }
 
@@ -394,7 +410,8 @@ void SubscriptionsPage::updateActions()
         s && m_details->details() && m_details->details()->subscription.id == s->id;
     for (SubscriptionAction action :
          {SubscriptionAction::CancelAtPeriodEnd, SubscriptionAction::CancelNow,
-          SubscriptionAction::Resume, SubscriptionAction::ChangeQuantity}) {
+          SubscriptionAction::Resume, SubscriptionAction::ChangeQuantity,
+          SubscriptionAction::PauseCollection, SubscriptionAction::ResumeCollection}) {
         QPushButton *button = m_details->actionButton(action);
         QString why;
         if (!s) {
@@ -420,6 +437,30 @@ void SubscriptionsPage::updateActions()
         button->setEnabled(s && canWrite && detailsLoaded && why.isEmpty());
         button->setToolTip(why);
     }
+    // A change of plan is possible wherever a change of quantity is, and for metered plans.
+    QPushButton *changePlan = m_details->changePlanButton();
+    QString why;
+    if (s && m_readOnly)
+        why = m_readOnlyReason;
+    else if (s && !canManage)
+        why =
+            tr("You need the permission \"subscriptions.manage\" in %1.")
+                .arg(s->organizationName.isEmpty() ? tr("this organization") : s->organizationName);
+    else if (s && s->stripeSubscriptionId.isEmpty())
+        why = SubscriptionService::actionUnavailableReason(*s, SubscriptionAction::CancelNow);
+    else if (s && !s->isLive())
+        why = tr("Only a running subscription's plan can be changed.");
+    changePlan->setEnabled(s && canWrite && detailsLoaded && why.isEmpty());
+    changePlan->setToolTip(why);
+
+    QString newWhy;
+    if (m_readOnly)
+        newWhy = m_readOnlyReason;
+    else if (m_accessKnown && !m_access.platformAdmin &&
+             !m_access.canAnywhere(QStringLiteral("subscriptions.manage")))
+        newWhy = tr("You need the permission \"subscriptions.manage\" in an organization.");
+    m_newButton->setEnabled(!m_readOnly && !m_dialogOpen && newWhy.isEmpty());
+    m_newButton->setToolTip(newWhy);
 }
 
 void SubscriptionsPage::updateCount()
@@ -511,6 +552,11 @@ void SubscriptionsPage::confirmAndQueue(const Subscription &s, SubscriptionActio
         return;
     }
 
+    if (action == SubscriptionAction::PauseCollection) {
+        askPauseBehavior(s, request, tenant);
+        return;
+    }
+
     QString question;
     QString what;
     QString detail;
@@ -543,7 +589,16 @@ void SubscriptionsPage::confirmAndQueue(const Subscription &s, SubscriptionActio
         what = tr("resumption");
         confirmText = tr("Resume");
         break;
+    case SubscriptionAction::ResumeCollection:
+        question =
+            tr("Resume collecting payment for %1's %2 subscription?").arg(tenant, s.planName);
+        detail = tr("Its next invoices are collected again as usual (charged automatically or "
+                    "sent). Invoices of the pause keep the state the pause gave them.");
+        what = tr("resumption of collection");
+        confirmText = tr("Resume collection");
+        break;
     case SubscriptionAction::ChangeQuantity:
+    case SubscriptionAction::PauseCollection:
         break;
     }
     auto *box = new QMessageBox(icon, actionTitle(action), question, QMessageBox::Cancel, this);
@@ -579,12 +634,151 @@ void SubscriptionsPage::queue(const SubscriptionActionRequest &request, const QS
             if (!result)
                 showFailure(result.error().message);
             else
-                announce(tr("The %1 for %2 is queued. It happens once the office server sends "
-                            "it to Stripe.")
-                             .arg(what, tenant));
+                follow(result.value().id, what, tenant);
             m_details->refresh();
             updateActions();
         });
+}
+
+void SubscriptionsPage::follow(const QString &jobId, const QString &what, const QString &tenant)
+{
+    auto *tracker = new JobTracker(m_actionWorker.get(), this);
+    tracker->setChangeFeed(m_feed);
+    m_lastTracker = tracker;
+    // The banner follows the newest piece of work; an older one still reports its outcome.
+    auto show = [this, tracker, what, tenant]() {
+        if (m_lastTracker != tracker && !tracker->isFinished())
+            return;
+        switch (tracker->state()) {
+        case JobTracker::State::Succeeded:
+            m_banner->showMessage(MessageBanner::Kind::Information,
+                                  tr("Done in Stripe: the %1 for %2.").arg(what, tenant));
+            m_announceTimer->start();
+            emit statusMessage(m_banner->text());
+            break;
+        case JobTracker::State::Failed:
+        case JobTracker::State::Cancelled:
+            showFailure(tr("The %1 for %2 was not done in Stripe. %3")
+                            .arg(what, tenant, tracker->errorMessage()));
+            break;
+        case JobTracker::State::Idle:
+        case JobTracker::State::Queueing:
+            break;
+        default:
+            m_announceTimer->stop();
+            m_banner->showMessage(
+                tracker->isWaitingLong() ? MessageBanner::Kind::Warning
+                                         : MessageBanner::Kind::Information,
+                tr("The %1 for %2 is queued. %3").arg(what, tenant, tracker->describe()));
+        }
+    };
+    connect(tracker, &JobTracker::stateChanged, this, show);
+    connect(tracker, &JobTracker::waitingLong, this, show);
+    connect(tracker, &JobTracker::finished, this, [this, tracker]() {
+        m_details->refresh();
+        if (m_lastTracker == tracker)
+            m_lastTracker = nullptr;
+        tracker->deleteLater();
+    });
+    tracker->track(jobId);
+    show();
+}
+
+void SubscriptionsPage::askPauseBehavior(const Subscription &s,
+                                         const SubscriptionActionRequest &request,
+                                         const QString &tenant)
+{
+    auto *dialog = new QDialog(this);
+    dialog->setObjectName(QStringLiteral("pauseCollectionDialog"));
+    dialog->setWindowTitle(actionTitle(SubscriptionAction::PauseCollection));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    auto *layout = new QVBoxLayout(dialog);
+    auto *question = new QLabel(
+        tr("Pause collecting payment for %1's %2 subscription?").arg(tenant, s.planName), dialog);
+    question->setWordWrap(true);
+    layout->addWidget(question);
+    auto *explain = new QLabel(tr("The subscription keeps running and renewing, but its invoices "
+                                  "are not collected until collection is resumed. Choose what "
+                                  "happens to the invoices made during the pause:"),
+                               dialog);
+    explain->setWordWrap(true);
+    layout->addWidget(explain);
+    auto *behavior = new QComboBox(dialog);
+    behavior->setObjectName(QStringLiteral("pauseBehavior"));
+    behavior->setAccessibleName(tr("Invoices during the pause"));
+    behavior->addItem(tr("Void them: the tenant owes nothing for the pause"),
+                      QStringLiteral("void"));
+    behavior->addItem(tr("Keep them as drafts, to finalize later"),
+                      QStringLiteral("keep_as_draft"));
+    behavior->addItem(tr("Mark them uncollectible: owed, but not chased"),
+                      QStringLiteral("mark_uncollectible"));
+    layout->addWidget(behavior);
+    auto *timing = new QLabel(tr(StripeTiming), dialog);
+    timing->setWordWrap(true);
+    timing->setForegroundRole(QPalette::PlaceholderText);
+    layout->addWidget(timing);
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Cancel, dialog);
+    QPushButton *confirm = buttons->addButton(tr("Pause collection"), QDialogButtonBox::AcceptRole);
+    confirm->setObjectName(QStringLiteral("confirmButton"));
+    buttons->button(QDialogButtonBox::Cancel)->setText(tr("Keep as is"));
+    layout->addWidget(buttons);
+    connect(buttons, &QDialogButtonBox::accepted, dialog, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
+    dialog->setMinimumWidth(460);
+    connect(dialog, &QDialog::finished, this,
+            [this, dialog, behavior, request, tenant](int result) {
+                m_dialogOpen = false;
+                updateActions();
+                if (result != QDialog::Accepted)
+                    return;
+                SubscriptionActionRequest r = request;
+                r.pauseBehavior = behavior->currentData().toString();
+                queue(r, tr("pause of collection"), tenant);
+                (void)dialog;
+            });
+    dialog->open();
+}
+
+void SubscriptionsPage::requestChangePlan()
+{
+    const std::optional<Subscription> s = currentSubscription();
+    if (!s || !m_details->changePlanButton()->isEnabled() || m_dialogOpen)
+        return;
+    m_dialogOpen = true;
+    updateActions();
+    auto *dialog = new ChangePlanDialog(m_actionWorker.get(), m_feed, *s, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    const QString tenant = s->organizationName.isEmpty() ? tr("this tenant") : s->organizationName;
+    connect(dialog, &ChangePlanDialog::queued, this,
+            [this, tenant](const QString &jobId, const QString &what) {
+                follow(jobId, what, tenant);
+                m_details->refresh();
+            });
+    connect(dialog, &QDialog::finished, this, [this]() {
+        m_dialogOpen = false;
+        updateActions();
+    });
+    dialog->open();
+}
+
+void SubscriptionsPage::requestNewSubscription()
+{
+    if (!m_newButton->isEnabled() || m_dialogOpen)
+        return;
+    m_dialogOpen = true;
+    updateActions();
+    auto *dialog =
+        new NewSubscriptionDialog(m_actionWorker.get(), m_feed, m_access, m_accessKnown, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &NewSubscriptionDialog::subscriptionQueued, this, [this](const QString &id) {
+        m_selectedId = id;
+        m_reloadSoon->start();
+    });
+    connect(dialog, &QDialog::finished, this, [this]() {
+        m_dialogOpen = false;
+        updateActions();
+    });
+    dialog->open();
 }
 
 } // namespace nobill
