@@ -1,8 +1,12 @@
 #pragma once
 
 #include "database/connectionsettings.h"
+#include "database/officeprofile.h"
 #include "jobs/jobworker.h"
 #include "secrets/secretstore.h"
+#include "stripeevents/eventpoller.h"
+#include "stripeevents/eventprocessor.h"
+#include "webhooks/webhooklistener.h"
 
 #include <QObject>
 #include <QPointer>
@@ -17,6 +21,10 @@ namespace nobill {
 // read from the keychain on a thread of its own, and the worker's SQL and Stripe calls are
 // asynchronous, so the GUI thread never waits. The key stays inside the worker's Stripe
 // client; nothing here logs, stores or returns it.
+//
+// Optionally also what `nobillctl serve` runs for Stripe's events: the webhook listener (its
+// signing secret read from the keychain like the key), the Events API poller, and the event
+// processor that applies what they store (see Options::useOfficeProfile()).
 class OfficeWorker final : public QObject
 {
     Q_OBJECT
@@ -33,6 +41,21 @@ public:
         JobWorkerOptions worker;
         QUrl stripeBaseUrl = QUrl(QStringLiteral("https://api.stripe.com"));
         SecretStore::Options secrets;
+
+        // Stripe's events on this computer too. The listener needs the webhook signing
+        // secret(s) in the secret store (webhookSecretName(), one a line); its secrets and
+        // database are filled in from here. The processor runs whenever the listener or the
+        // poller does, or when runProcessor is set.
+        bool runListener = false;
+        WebhookListenerOptions listener; // address, port (0: any free), TLS, limits
+        bool runPoller = false;
+        EventPollerOptions poller;
+        bool runProcessor = false;
+        EventProcessorOptions processor;
+
+        // As the office service would: mode=webhook runs the listener on the profile's address
+        // and port, mode=poll the poller; the processor either way.
+        void useOfficeProfile(const OfficeListener &profile);
     };
 
     explicit OfficeWorker(QObject *parent = nullptr);
@@ -44,6 +67,8 @@ public:
     // Running jobs finish or go back to the queue; stopped() follows.
     void stop();
     bool isRunning() const { return m_worker != nullptr; }
+    // The port the webhook listener listens on, 0 when it does not run.
+    quint16 listenerPort() const;
 
 signals:
     void started();
@@ -51,10 +76,19 @@ signals:
     void stopped();
     void jobDone(const QString &id, const QString &kind, const QString &status,
                  const QString &message);
+    // Events applied by the processor (a batch that handled at least one).
+    void eventsApplied(const nobill::DrainStats &stats);
+    // The processor or the poller could not reach the database or Stripe (a sentence);
+    // they retry by themselves.
+    void eventProblem(const QString &message);
 
 private:
-    void launch(const Options &options, const QString &key);
+    void launch(const Options &options, const QString &key, const QStringList &webhookSecrets);
+    void stopEvents();
 
+    std::unique_ptr<WebhookListener> m_listener;
+    std::unique_ptr<EventPoller> m_poller;
+    std::unique_ptr<EventProcessor> m_processor;
     std::unique_ptr<JobWorker> m_worker;
     QPointer<QThread> m_reader;
     bool m_stopRequested = false;
