@@ -494,11 +494,14 @@ int serve(QCommandLineParser &parser, const QStringList &words)
         const QString host = address.protocol() == QAbstractSocket::IPv6Protocol
                                  ? QStringLiteral("[%1]").arg(address.toString())
                                  : address.toString();
-        printLine(stdout, tr("serving: webhook listener on %1://%2:%3/stripe/webhook "
-                             "(health at /healthz, %4 signing secret(s))")
-                              .arg(tls ? QStringLiteral("https") : QStringLiteral("http"), host)
-                              .arg(listener->port())
-                              .arg(secretCount));
+        printLine(stdout,
+                  (secretCount > 1 ? tr("serving: webhook listener on %1://%2:%3/stripe/webhook "
+                                        "(health at /healthz; the current and the previous "
+                                        "signing secret are accepted)")
+                                   : tr("serving: webhook listener on %1://%2:%3/stripe/webhook "
+                                        "(health at /healthz)"))
+                      .arg(tls ? QStringLiteral("https") : QStringLiteral("http"), host)
+                      .arg(listener->port()));
         if (!profile.listener.publicUrl.isEmpty())
             printLine(stdout, tr("serving: Stripe posts to %1").arg(profile.listener.publicUrl));
     }
