@@ -380,8 +380,11 @@ int serve(QCommandLineParser &parser, const QStringList &words)
 
     WebhookListenerOptions listenerOptions;
     listenerOptions.address = QHostAddress(profile.listener.address);
-    if (listenerOptions.address.isNull())
-        listenerOptions.address = QHostAddress(QHostAddress::LocalHost);
+    if (listenerOptions.address.isNull() && listen && !parser.isSet(QStringLiteral("listen")))
+        return complain(
+            tr("The office profile's listener address \"%1\" is not an IP address "
+               "(e.g. 127.0.0.1). Correct it in %2, or give --listen ADDR:PORT.")
+                .arg(profile.listener.address, profile.files.join(QLatin1String(", "))));
     listenerOptions.port = static_cast<quint16>(profile.listener.port);
     if (parser.isSet(QStringLiteral("listen"))) {
         auto where = parseListen(parser.value(QStringLiteral("listen")));
