@@ -73,6 +73,20 @@
             <numerusform>%Ln records</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>%n usage record(s)</source>
+        <translation>
+            <numerusform>%n usage record</numerusform>
+            <numerusform>%n usage records</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n meter event(s)</source>
+        <translation>
+            <numerusform>%n meter event</numerusform>
+            <numerusform>%n meter events</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>nobill::UsageImporter</name>

@@ -12,18 +12,26 @@
 
 #include "access/sessionaccess.h"
 #include "common/messagebanner.h"
+#include "common/stripeactions.h"
 #include "core/translations.h"
 #include "database/changefeed.h"
+#include "invoices/invoicelistmodel.h"
+#include "invoices/invoicespage.h"
 #include "jobs/billinghandlers.h"
 #include "jobs/jobkinds.h"
 #include "jobs/jobtracker.h"
 #include "jobs/jobworker.h"
+#include "plans/planlistmodel.h"
+#include "plans/planspage.h"
 #include "stripe/stripeclient.h"
 #include "subscriptions/changeplandialog.h"
 #include "subscriptions/newsubscriptiondialog.h"
 #include "subscriptions/subscriptiondetailpanel.h"
 #include "subscriptions/subscriptionlistmodel.h"
 #include "subscriptions/subscriptionspage.h"
+#include "tenants/tenantlistmodel.h"
+#include "tenants/tenantspage.h"
+#include "usage/usagepage.h"
 
 #include <QApplication>
 #include <QClipboard>
@@ -444,6 +452,162 @@ private slots:
                      .toString(),
                  QStringLiteral("14"));
         dialog->reject();
+
+        QSignalSpy stopped(worker.get(), &JobWorker::stopped);
+        worker->stop();
+        QTRY_VERIFY_WITH_TIMEOUT(!stopped.isEmpty(), 10000);
+    }
+
+    void tenantSyncPlanPublishAndInvoiceVoid()
+    {
+        TestDatabase db;
+        NOBILL_REQUIRE_DB(db);
+        QVERIFY(seed(db));
+        FakeStripeServer fake;
+        QVERIFY(fake.start());
+        auto worker = makeWorker(db, fake);
+        QVERIFY(worker);
+        worker->start();
+        auto ada = test::createOperator(db, QStringLiteral("ada"), true, {});
+        QVERIFY(ada);
+        auto fiona = test::createOperator(db, QStringLiteral("fiona"), false,
+                                          {{Acme, QStringLiteral("finance")}});
+        QVERIFY(fiona);
+        ChangeFeed feed(ada->settings);
+
+        {
+            TenantsPage page(ada->settings);
+            page.setAccess(accessOf(ada->settings));
+            page.setChangeFeed(&feed);
+            page.resize(1100, 700);
+            page.show();
+            page.activate();
+            QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy() && page.model()->rowOfId(Acme) >= 0, 10000);
+            page.view()->selectRow(page.model()->rowOfId(Acme));
+            QPushButton *sync = page.stripeActions()->button(QStringLiteral("syncToStripe"));
+            QVERIFY2(sync->isEnabled(), qPrintable(sync->toolTip()));
+            sync->click();
+            QTRY_VERIFY_WITH_TIMEOUT(page.banner()->text().startsWith(
+                                         QStringLiteral("Acme Ltd is Stripe customer cus_")),
+                                     20000);
+            // The detail follows the change feed.
+            auto *stripe = page.findChild<QLabel *>(QStringLiteral("detailStripe"));
+            QTRY_VERIFY_WITH_TIMEOUT(stripe->text().startsWith(QStringLiteral("cus_")), 10000);
+        }
+        {
+            PlansPage page(ada->settings);
+            page.setAccess(accessOf(ada->settings));
+            page.setChangeFeed(&feed);
+            page.resize(1100, 700);
+            page.show();
+            page.activate();
+            QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy() && page.model()->rowOfId(PlanPro) >= 0, 10000);
+            page.view()->selectRow(page.model()->rowOfId(PlanPro));
+            QPushButton *publish = page.stripeActions()->button(QStringLiteral("publishToStripe"));
+            QTRY_VERIFY_WITH_TIMEOUT(publish->isEnabled(), 5000);
+            publish->click();
+            QTRY_VERIFY_WITH_TIMEOUT(page.banner()->text().startsWith(QStringLiteral(
+                                         "The plan Pro is in Stripe: product prod_")),
+                                     20000);
+            QVERIFY2(page.banner()->text().contains(QStringLiteral(", price price_")),
+                     qPrintable(page.banner()->text()));
+        }
+        {
+            // A finance operator sees plan publishing refused with the reason.
+            PlansPage page(fiona->settings);
+            page.setAccess(accessOf(fiona->settings));
+            page.show();
+            page.activate();
+            QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy() && page.model()->rowOfId(PlanPro) >= 0, 10000);
+            page.view()->selectRow(page.model()->rowOfId(PlanPro));
+            QPushButton *publish = page.stripeActions()->button(QStringLiteral("publishToStripe"));
+            QVERIFY(!publish->isEnabled());
+            QCOMPARE(publish->toolTip(),
+                     QStringLiteral("Only platform administrators can do this."));
+        }
+
+        // An invoiced subscription: Stripe opens its first invoice.
+        const QString create =
+            enqueue(db, Acme, jobkinds::CreateSubscription,
+                    {{QStringLiteral("subscription_id"), Sub},
+                     {QStringLiteral("collection"), QStringLiteral("send_invoice")},
+                     {QStringLiteral("days_until_due"), 30}});
+        QTRY_COMPARE_WITH_TIMEOUT(statusOf(db, create), QStringLiteral("succeeded"), 20000);
+        QString stripeInvoice;
+        for (const QJsonObject &invoice : fake.objects(QStringLiteral("invoice")))
+            if (invoice.value(QLatin1String("status")).toString() == QLatin1String("open"))
+                stripeInvoice = invoice.value(QLatin1String("id")).toString();
+        QVERIFY(!stripeInvoice.isEmpty());
+        const QString invoiceId = QStringLiteral("00000000-0000-0000-0000-00000000f001");
+        QVERIFY(exec(db, QStringLiteral("INSERT INTO invoices (id, organization_id, "
+                                        "subscription_id, number, status, currency, total, "
+                                        "amount_due, amount_remaining, stripe_invoice_id) VALUES "
+                                        "('%1', '%2', '%3', 'ACME-0001', 'open', 'EUR', 14700, "
+                                        "14700, 14700, '%4')")
+                             .arg(invoiceId, Acme, Sub, stripeInvoice)));
+
+        ChangeFeed fionaFeed(fiona->settings);
+        InvoicesPage page(fiona->settings);
+        page.setAccess(accessOf(fiona->settings));
+        page.setChangeFeed(&fionaFeed);
+        page.resize(1100, 700);
+        page.show();
+        page.activate();
+        QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy() && page.model()->rowOfId(invoiceId) >= 0, 10000);
+        page.view()->selectRow(page.model()->rowOfId(invoiceId));
+        QPushButton *voidButton = page.stripeActions()->button(QStringLiteral("voidInvoice"));
+        QVERIFY2(voidButton->isEnabled(), qPrintable(voidButton->toolTip()));
+        voidButton->click();
+        auto *box = openDialog<QMessageBox>(&page, QStringLiteral("stripeActionConfirmation"));
+        QVERIFY(box);
+        QCOMPARE(box->text(), QStringLiteral("Void invoice ACME-0001 of Acme Ltd (147.00 EUR)?"));
+        // Keeping it as is queues nothing.
+        box->button(QMessageBox::Cancel)->click();
+        QTest::qWait(200);
+        QCOMPARE(scalar(db, QStringLiteral("SELECT count(*) FROM jobs WHERE kind = "
+                                           "'invoice.void'"))
+                     .toInt(),
+                 0);
+        voidButton->click();
+        box = openDialog<QMessageBox>(&page, QStringLiteral("stripeActionConfirmation"));
+        QVERIFY(box);
+        box->findChild<QPushButton *>(QStringLiteral("confirmButton"))->click();
+        QTRY_VERIFY_WITH_TIMEOUT(page.banner()->text().startsWith(QStringLiteral("Done in Stripe")),
+                                 20000);
+        QVERIFY2(page.banner()->text().contains(QStringLiteral("voiding of invoice ACME-0001")),
+                 qPrintable(page.banner()->text()));
+        QCOMPARE(
+            scalar(db, QStringLiteral("SELECT status FROM invoices WHERE id = '%1'").arg(invoiceId))
+                .toString(),
+            QStringLiteral("void"));
+        // Once void, nothing more can be done to it.
+        QTRY_VERIFY_WITH_TIMEOUT(!voidButton->isEnabled(), 10000);
+        QVERIFY(voidButton->toolTip().startsWith(QStringLiteral("Only an open invoice")));
+
+        {
+            // Usage: reported per organization; with nothing unreported, Stripe gets nothing.
+            UsagePage usage(fiona->settings);
+            usage.setAccess(accessOf(fiona->settings));
+            usage.resize(1100, 700);
+            usage.show();
+            usage.activate();
+            QPushButton *report = usage.stripeActions()->button(QStringLiteral("reportToStripe"));
+            auto *organization = usage.findChild<QComboBox *>(QStringLiteral("usageOrganization"));
+            QTRY_VERIFY_WITH_TIMEOUT(!usage.isBusy() && organization->findData(Acme) >= 0, 10000);
+            QVERIFY(!report->isEnabled());
+            QVERIFY(report->toolTip().contains(QStringLiteral("Choose an organization")));
+            organization->setCurrentIndex(organization->findData(Acme));
+            QTRY_VERIFY_WITH_TIMEOUT(report->isEnabled(), 5000);
+            report->click();
+            auto *confirm =
+                openDialog<QMessageBox>(&usage, QStringLiteral("stripeActionConfirmation"));
+            QVERIFY(confirm);
+            confirm->findChild<QPushButton *>(QStringLiteral("confirmButton"))->click();
+            QTRY_COMPARE_WITH_TIMEOUT(usage.banner()->text(),
+                                      QStringLiteral("Acme Ltd had no unreported usage; nothing "
+                                                     "was sent to Stripe."),
+                                      20000);
+        }
 
         QSignalSpy stopped(worker.get(), &JobWorker::stopped);
         worker->stop();

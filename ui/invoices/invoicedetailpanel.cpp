@@ -218,4 +218,9 @@ void InvoiceDetailPanel::showInvoice(const Invoice &invoice)
         });
 }
 
+void InvoiceDetailPanel::addActions(QWidget *actions)
+{
+    static_cast<QFormLayout *>(m_content->layout())->addRow(actions);
+}
+
 } // namespace nobill

@@ -23,6 +23,8 @@ public:
 
     void showInvoice(const Invoice &invoice); // what the row knows at once, then the rest
     void clear();
+    // A row of actions under the fields (the page's Stripe work on the shown item).
+    void addActions(QWidget *actions);
     bool isLoading() const { return m_loading; }
     const std::optional<Invoice> &invoice() const { return m_invoice; }
     QPushButton *openButton() const { return m_open; }

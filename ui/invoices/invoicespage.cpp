@@ -3,17 +3,21 @@
 #include "common/exportbutton.h"
 #include "common/jumptoend.h"
 #include "common/messagebanner.h"
+#include "common/stripeactions.h"
+#include "core/money.h"
 #include "database/changefeed.h"
 #include "database/databaseworker.h"
 #include "invoices/invoicedetailpanel.h"
 #include "invoices/invoicelistmodel.h"
 #include "invoices/invoiceservice.h"
+#include "jobs/jobkinds.h"
 #include "subscriptions/organizationfilter.h"
 
 #include <QComboBox>
 #include <QDesktopServices>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLocale>
 #include <QScrollArea>
@@ -89,6 +93,86 @@ InvoicesPage::InvoicesPage(const ConnectionSettings &settings, QWidget *parent)
     m_count->setObjectName(QStringLiteral("invoiceCount"));
     listLayout->addWidget(m_count);
     m_details = new InvoiceDetailPanel(m_detailWorker.get());
+    m_stripeActions = new StripeActions(settings, m_banner, m_details);
+    m_stripeActions->setObjectName(QStringLiteral("invoiceStripeActions"));
+    {
+        auto openOnly = [](const StripeActions::Target &t) {
+            if (t.text("stripe_invoice_id").isEmpty())
+                return tr("This invoice is not in Stripe.");
+            if (t.text("status") != QLatin1String("open"))
+                return tr("Only an open invoice can be sent, voided or marked uncollectible.");
+            return QString();
+        };
+        auto payload = [](const StripeActions::Target &t) {
+            return QJsonObject{{QStringLiteral("invoice_id"), t.text("id")},
+                               {QStringLiteral("stripe_invoice_id"), t.text("stripe_invoice_id")}};
+        };
+        StripeActions::Action send;
+        send.id = QStringLiteral("sendInvoice");
+        send.text = tr("Send…");
+        send.kind = jobkinds::SendInvoice;
+        send.permission = QStringLiteral("invoices.manage");
+        send.unavailable = openOnly;
+        send.payload = payload;
+        send.what = [](const StripeActions::Target &t) {
+            return tr("sending of invoice %1 to %2").arg(t.text("label"), t.organizationName);
+        };
+        send.question = [](const StripeActions::Target &t) {
+            return tr("Send invoice %1 (%2) to %3?")
+                .arg(t.text("label"), t.text("amount"), t.organizationName);
+        };
+        send.detail = [](const StripeActions::Target &) {
+            return tr("Stripe e-mails the invoice with its payment link to the tenant's billing "
+                      "address.");
+        };
+        send.confirmText = tr("Send invoice");
+        m_stripeActions->addAction(send);
+
+        StripeActions::Action voidIt;
+        voidIt.id = QStringLiteral("voidInvoice");
+        voidIt.text = tr("Void…");
+        voidIt.kind = jobkinds::VoidInvoice;
+        voidIt.permission = QStringLiteral("invoices.manage");
+        voidIt.unavailable = openOnly;
+        voidIt.payload = payload;
+        voidIt.destructive = true;
+        voidIt.what = [](const StripeActions::Target &t) {
+            return tr("voiding of invoice %1").arg(t.text("label"));
+        };
+        voidIt.question = [](const StripeActions::Target &t) {
+            return tr("Void invoice %1 of %2 (%3)?")
+                .arg(t.text("label"), t.organizationName, t.text("amount"));
+        };
+        voidIt.detail = [](const StripeActions::Target &) {
+            return tr("The tenant no longer owes it. This cannot be undone: a voided invoice "
+                      "stays void.");
+        };
+        voidIt.confirmText = tr("Void invoice");
+        m_stripeActions->addAction(voidIt);
+
+        StripeActions::Action uncollectible;
+        uncollectible.id = QStringLiteral("markUncollectible");
+        uncollectible.text = tr("Mark uncollectible…");
+        uncollectible.kind = jobkinds::MarkInvoiceUncollectible;
+        uncollectible.permission = QStringLiteral("invoices.manage");
+        uncollectible.unavailable = openOnly;
+        uncollectible.payload = payload;
+        uncollectible.destructive = true;
+        uncollectible.what = [](const StripeActions::Target &t) {
+            return tr("marking of invoice %1 as uncollectible").arg(t.text("label"));
+        };
+        uncollectible.question = [](const StripeActions::Target &t) {
+            return tr("Mark invoice %1 of %2 (%3) as uncollectible?")
+                .arg(t.text("label"), t.organizationName, t.text("amount"));
+        };
+        uncollectible.detail = [](const StripeActions::Target &) {
+            return tr("It stays owed but is no longer chased: Stripe stops reminding and "
+                      "retrying. It can still be paid later.");
+        };
+        uncollectible.confirmText = tr("Mark uncollectible");
+        m_stripeActions->addAction(uncollectible);
+    }
+    m_details->addActions(m_stripeActions);
     auto *detailScroll = new QScrollArea(splitter);
     detailScroll->setWidget(m_details);
     detailScroll->setWidgetResizable(true);
@@ -164,16 +248,21 @@ bool InvoicesPage::isBusy() const
     return m_model->isLoading() || m_details->isLoading() || m_organizations->isLoading();
 }
 
-void InvoicesPage::setReadOnly(bool, const QString &) {}
+void InvoicesPage::setReadOnly(bool readOnly, const QString &reason)
+{
+    m_stripeActions->setReadOnly(readOnly, reason);
+}
 
 void InvoicesPage::setAccess(const SessionAccess &access)
 {
     m_access = access;
     m_accessKnown = true;
+    m_stripeActions->setAccess(access);
 }
 
 void InvoicesPage::setChangeFeed(ChangeFeed *feed)
 {
+    m_stripeActions->setChangeFeed(feed);
     connect(feed, &ChangeFeed::changed, this, &InvoicesPage::onChange);
 }
 
@@ -195,8 +284,10 @@ void InvoicesPage::onChange(const QString &table, const QString &operation, cons
                 return;
             }
             m_model->updateInvoice(result.value());
-            if (const Invoice *selected = selectedInvoice(); selected && selected->id == id)
+            if (const Invoice *selected = selectedInvoice(); selected && selected->id == id) {
                 m_details->showInvoice(*selected);
+                updateStripeTarget();
+            }
         });
 }
 
@@ -211,12 +302,32 @@ const Invoice *InvoicesPage::selectedInvoice() const
 void InvoicesPage::selectionChanged()
 {
     const Invoice *invoice = selectedInvoice();
+    updateStripeTarget();
     if (invoice) {
         m_selectedId = invoice->id;
         m_details->showInvoice(*invoice);
     } else if (m_model->rowCount() > 0 || !m_model->isLoading()) {
         m_details->clear();
     }
+}
+
+void InvoicesPage::updateStripeTarget()
+{
+    const Invoice *invoice = selectedInvoice();
+    if (!invoice) {
+        m_stripeActions->setTarget(std::nullopt);
+        return;
+    }
+    const QString label = invoice->number.isEmpty() ? tr("(draft)") : invoice->number;
+    m_stripeActions->setTarget(StripeActions::Target{
+        invoice->organizationId,
+        invoice->organizationName.isEmpty() ? tr("the tenant") : invoice->organizationName,
+        QJsonObject{
+            {QStringLiteral("id"), invoice->id},
+            {QStringLiteral("stripe_invoice_id"), invoice->stripeInvoiceId},
+            {QStringLiteral("status"), invoice->status},
+            {QStringLiteral("label"), label},
+            {QStringLiteral("amount"), formatMoney(invoice->amountRemaining, invoice->currency)}}});
 }
 
 void InvoicesPage::restoreSelection()

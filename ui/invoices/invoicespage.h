@@ -13,6 +13,8 @@ class QTimer;
 
 namespace nobill {
 
+class StripeActions;
+
 class ExportButton;
 class ChangeFeed;
 class DatabaseWorker;
@@ -44,6 +46,7 @@ public:
     QTableView *view() const { return m_view; }
     InvoiceDetailPanel *details() const { return m_details; }
     MessageBanner *banner() const { return m_banner; }
+    StripeActions *stripeActions() const { return m_stripeActions; }
     ExportButton *exportButton() const { return m_exportButton; }
     OrganizationFilter *organizationFilter() const { return m_organizations; }
     QComboBox *statusFilter() const { return m_statusFilter; }
@@ -58,6 +61,7 @@ private:
     const Invoice *selectedInvoice() const;
     void selectionChanged();
     void restoreSelection();
+    void updateStripeTarget();
     void updateCount();
     void openUrl(const QString &url);
     void onChange(const QString &table, const QString &operation, const QString &id);
@@ -68,6 +72,7 @@ private:
     QTableView *m_view = nullptr;
     InvoiceDetailPanel *m_details = nullptr;
     MessageBanner *m_banner = nullptr;
+    StripeActions *m_stripeActions = nullptr;
     ExportButton *m_exportButton = nullptr;
     OrganizationFilter *m_organizations = nullptr;
     QComboBox *m_statusFilter = nullptr;

@@ -188,4 +188,9 @@ void PlanDetailPanel::showVersions(const QList<Plan> &versions, const QString &c
     m_versions->setToolTip(tr("Oldest first; ▸ marks the plan selected in the list."));
 }
 
+void PlanDetailPanel::addActions(QWidget *actions)
+{
+    static_cast<QFormLayout *>(m_content->layout())->addRow(actions);
+}
+
 } // namespace nobill

@@ -20,6 +20,8 @@ public:
 
     void showPlan(const Plan &plan); // shows what is known at once, then the history
     void clear();
+    // A row of actions under the fields (the page's Stripe work on the shown item).
+    void addActions(QWidget *actions);
     bool isLoading() const { return m_loading; }
     // For operators who see only some tenants: the counts are theirs, and the panel says so.
     void setCountsArePartial(bool partial);

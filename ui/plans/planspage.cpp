@@ -3,9 +3,11 @@
 #include "common/exportbutton.h"
 #include "common/jumptoend.h"
 #include "common/messagebanner.h"
+#include "common/stripeactions.h"
 #include "core/money.h"
 #include "database/changefeed.h"
 #include "database/databaseworker.h"
+#include "jobs/jobkinds.h"
 #include "plans/plandetailpanel.h"
 #include "plans/plandialogs.h"
 #include "plans/planlistmodel.h"
@@ -15,6 +17,7 @@
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
@@ -156,6 +159,38 @@ PlansPage::PlansPage(const ConnectionSettings &settings, QWidget *parent)
     m_count->setObjectName(QStringLiteral("planCount"));
     listLayout->addWidget(m_count);
     m_details = new PlanDetailPanel(m_actionWorker.get());
+    m_stripeActions = new StripeActions(settings, m_banner, m_details);
+    m_stripeActions->setObjectName(QStringLiteral("planStripeActions"));
+    StripeActions::Action publish;
+    publish.id = QStringLiteral("publishToStripe");
+    publish.text = tr("Publish to Stripe");
+    publish.kind = jobkinds::SyncPlan;
+    publish.unavailable = [](const StripeActions::Target &t) {
+        return t.values.value(QLatin1String("archived")).toBool()
+                   ? tr("An archived plan is not offered in Stripe.")
+                   : QString();
+    };
+    publish.payload = [](const StripeActions::Target &t) {
+        return QJsonObject{{QStringLiteral("plan_id"), t.text("id")}};
+    };
+    publish.what = [](const StripeActions::Target &t) {
+        return tr("publication of the plan %1").arg(t.text("name"));
+    };
+    publish.success = [](const StripeActions::Target &t, const QJsonObject &r) {
+        QString text =
+            tr("The plan %1 is in Stripe: product %2, price %3.")
+                .arg(t.text("name"), r.value(QLatin1String("stripe_product_id")).toString(),
+                     r.value(QLatin1String("stripe_price_id")).toString());
+        if (const QString meter = r.value(QLatin1String("stripe_meter_id")).toString();
+            !meter.isEmpty())
+            text += QLatin1Char(' ') + tr("Usage is metered by %1.").arg(meter);
+        if (const QString old = r.value(QLatin1String("archived_price_id")).toString();
+            !old.isEmpty())
+            text += QLatin1Char(' ') + tr("The replaced price %1 is archived.").arg(old);
+        return text;
+    };
+    m_stripeActions->addAction(publish);
+    m_details->addActions(m_stripeActions);
     // Scrolled rather than clipped when a long description does not fit; a scroll area also
     // gives wrapped lines the height they need.
     auto *detailScroll = new QScrollArea(splitter);
@@ -271,6 +306,7 @@ void PlansPage::setReadOnly(bool readOnly, const QString &reason)
 {
     m_readOnly = readOnly;
     m_readOnlyReason = reason;
+    m_stripeActions->setReadOnly(readOnly, reason);
     updateActions();
 }
 
@@ -278,6 +314,7 @@ void PlansPage::setAccess(const SessionAccess &access)
 {
     m_access = access;
     m_accessKnown = true;
+    m_stripeActions->setAccess(access);
     m_details->setCountsArePartial(!access.platformAdmin);
     updateActions();
 }
@@ -286,6 +323,7 @@ void PlansPage::setChangeFeed(ChangeFeed *feed)
 {
     if (!feed)
         return;
+    m_stripeActions->setChangeFeed(feed);
     connect(feed, &ChangeFeed::changed, this,
             [this](const QString &table, const QString &, const QString &) {
                 if (!m_activated)
@@ -434,6 +472,13 @@ void PlansPage::reloadKeepingPlace()
 void PlansPage::updateActions()
 {
     const Plan *plan = selectedPlan();
+    m_stripeActions->setTarget(
+        plan ? std::optional<StripeActions::Target>(StripeActions::Target{
+                   QString(), QString(),
+                   QJsonObject{{QStringLiteral("id"), plan->id},
+                               {QStringLiteral("name"), plan->name},
+                               {QStringLiteral("archived"), plan->isArchived()}}})
+             : std::nullopt);
     const Product *product = filteredProduct();
     const bool canWrite = !m_readOnly && !m_busyAction;
     const bool canManage = !m_accessKnown || m_access.platformAdmin;

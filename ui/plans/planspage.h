@@ -20,6 +20,8 @@ class QToolButton;
 
 namespace nobill {
 
+class StripeActions;
+
 class ExportButton;
 class ChangeAmountDialog;
 class ChangeFeed;
@@ -54,6 +56,7 @@ public:
     PlanListModel *model() const { return m_model; }
     QTableView *view() const { return m_view; }
     MessageBanner *banner() const { return m_banner; }
+    StripeActions *stripeActions() const { return m_stripeActions; }
     ExportButton *exportButton() const { return m_exportButton; }
     QComboBox *productFilter() const { return m_productFilter; }
     const PlanCatalog &catalog() const { return m_catalog; }
@@ -102,6 +105,7 @@ private:
     QTableView *m_view = nullptr;
     PlanDetailPanel *m_details = nullptr;
     MessageBanner *m_banner = nullptr;
+    StripeActions *m_stripeActions = nullptr;
     ExportButton *m_exportButton = nullptr;
     QComboBox *m_productFilter = nullptr;
     QLineEdit *m_filter = nullptr;

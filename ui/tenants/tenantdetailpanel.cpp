@@ -169,4 +169,9 @@ void TenantDetailPanel::showTenant(const Tenant &t)
         });
 }
 
+void TenantDetailPanel::addActions(QWidget *actions)
+{
+    static_cast<QFormLayout *>(m_content->layout())->addRow(actions);
+}
+
 } // namespace nobill

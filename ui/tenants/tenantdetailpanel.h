@@ -21,6 +21,8 @@ public:
 
     void showTenant(const Tenant &tenant); // shows what is known at once, then the figures
     void clear();
+    // A row of actions under the fields (the page's Stripe work on the shown item).
+    void addActions(QWidget *actions);
     bool isLoading() const { return m_loading; }
 
 private:

@@ -3,8 +3,10 @@
 #include "common/exportbutton.h"
 #include "common/jumptoend.h"
 #include "common/messagebanner.h"
+#include "common/stripeactions.h"
 #include "database/changefeed.h"
 #include "database/databaseworker.h"
+#include "jobs/jobkinds.h"
 #include "tenants/tenantdetailpanel.h"
 #include "tenants/tenantdialog.h"
 #include "tenants/tenantlistmodel.h"
@@ -15,6 +17,7 @@
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
@@ -105,6 +108,22 @@ TenantsPage::TenantsPage(const ConnectionSettings &settings, QWidget *parent)
     m_count->setObjectName(QStringLiteral("tenantCount"));
     listLayout->addWidget(m_count);
     m_details = new TenantDetailPanel(m_actionWorker.get(), splitter);
+    m_stripeActions = new StripeActions(settings, m_banner, m_details);
+    m_stripeActions->setObjectName(QStringLiteral("tenantStripeActions"));
+    StripeActions::Action sync;
+    sync.id = QStringLiteral("syncToStripe");
+    sync.text = tr("Sync to Stripe");
+    sync.kind = jobkinds::SyncCustomer;
+    sync.permission = QStringLiteral("tenants.manage");
+    sync.what = [](const StripeActions::Target &t) {
+        return tr("%1's name, billing email, address and tax id to Stripe").arg(t.organizationName);
+    };
+    sync.success = [](const StripeActions::Target &t, const QJsonObject &result) {
+        return tr("%1 is Stripe customer %2.")
+            .arg(t.organizationName, result.value(QLatin1String("stripe_customer_id")).toString());
+    };
+    m_stripeActions->addAction(sync);
+    m_details->addActions(m_stripeActions);
     splitter->addWidget(listBox);
     splitter->addWidget(m_details);
     splitter->setStretchFactor(0, 3);
@@ -207,6 +226,7 @@ void TenantsPage::setReadOnly(bool readOnly, const QString &reason)
 {
     m_readOnly = readOnly;
     m_readOnlyReason = reason;
+    m_stripeActions->setReadOnly(readOnly, reason);
     updateActions();
 }
 
@@ -257,6 +277,7 @@ void TenantsPage::setAccess(const SessionAccess &access)
 {
     m_access = access;
     m_accessKnown = true;
+    m_stripeActions->setAccess(access);
     updateActions();
 }
 
@@ -283,6 +304,7 @@ void TenantsPage::exportTo(const QString &path)
 
 void TenantsPage::setChangeFeed(ChangeFeed *feed)
 {
+    m_stripeActions->setChangeFeed(feed);
     connect(feed, &ChangeFeed::changed, this, &TenantsPage::onChange);
 }
 
@@ -337,6 +359,10 @@ void TenantsPage::reloadKeepingPlace()
 void TenantsPage::updateActions()
 {
     const Tenant *tenant = selectedTenant();
+    m_stripeActions->setTarget(
+        tenant ? std::optional<StripeActions::Target>(StripeActions::Target{
+                     tenant->id, tenant->name, QJsonObject{{QStringLiteral("id"), tenant->id}}})
+               : std::nullopt);
     const bool canWrite = !m_readOnly && !m_busyAction;
     const bool platformAdmin = !m_accessKnown || m_access.platformAdmin;
     const bool canManage =

@@ -15,6 +15,8 @@ class QTimer;
 
 namespace nobill {
 
+class StripeActions;
+
 class ChangeFeed;
 class ExportButton;
 class DatabaseWorker;
@@ -48,6 +50,7 @@ public:
     TenantListModel *model() const { return m_model; }
     QTableView *view() const { return m_view; }
     MessageBanner *banner() const { return m_banner; }
+    StripeActions *stripeActions() const { return m_stripeActions; }
     // The open create/edit dialog, if any (tests and screenshots drive it).
     TenantDialog *openDialog() const;
 
@@ -86,6 +89,7 @@ private:
     QTableView *m_view = nullptr;
     TenantDetailPanel *m_details = nullptr;
     MessageBanner *m_banner = nullptr;
+    StripeActions *m_stripeActions = nullptr;
     QLineEdit *m_filter = nullptr;
     QComboBox *m_statusFilter = nullptr;
     QLabel *m_count = nullptr;

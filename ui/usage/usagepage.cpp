@@ -3,7 +3,9 @@
 #include "common/exportbutton.h"
 #include "common/jumptoend.h"
 #include "common/messagebanner.h"
+#include "common/stripeactions.h"
 #include "database/databaseworker.h"
+#include "jobs/jobkinds.h"
 #include "tenants/tenantservice.h"
 #include "usage/usageimporter.h"
 #include "usage/usagelistmodel.h"
@@ -20,6 +22,7 @@
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLineSeries>
@@ -32,6 +35,7 @@
 #include <QTimeZone>
 #include <QTimer>
 #include <QToolButton>
+#include <QUuid>
 #include <QVBoxLayout>
 #include <QValueAxis>
 
@@ -103,6 +107,43 @@ UsagePage::UsagePage(const ConnectionSettings &settings, QWidget *parent)
 
     m_banner = new MessageBanner(this);
     m_exportButton->setSource(settings, m_model, m_banner);
+    m_stripeActions = new StripeActions(settings, m_banner, this);
+    m_stripeActions->setObjectName(QStringLiteral("usageStripeActions"));
+    StripeActions::Action report;
+    report.id = QStringLiteral("reportToStripe");
+    report.text = tr("Report to Stripe…");
+    report.kind = jobkinds::ReportUsage;
+    report.permission = QStringLiteral("usage.import");
+    report.payload = [](const StripeActions::Target &t) {
+        QJsonObject payload;
+        if (!QUuid::fromString(t.text("subscription")).isNull())
+            payload.insert(QStringLiteral("subscription_id"), t.text("subscription"));
+        return payload;
+    };
+    report.what = [](const StripeActions::Target &t) {
+        return tr("report of %1's unreported usage").arg(t.organizationName);
+    };
+    report.question = [](const StripeActions::Target &t) {
+        return tr("Report %1's unreported usage to Stripe?").arg(t.organizationName);
+    };
+    report.detail = [](const StripeActions::Target &) {
+        return tr("Usage not reported yet is summed per subscription and metric and sent to "
+                  "Stripe as meter events; Stripe bills it with the next invoices. Each record "
+                  "is reported once, however often this is asked.");
+    };
+    report.confirmText = tr("Report usage");
+    report.success = [](const StripeActions::Target &t, const QJsonObject &r) {
+        const int records = r.value(QLatin1String("records")).toInt();
+        if (records == 0)
+            return tr("%1 had no unreported usage; nothing was sent to Stripe.")
+                .arg(t.organizationName);
+        return tr("Reported to Stripe for %1: %2 in %3.")
+            .arg(t.organizationName, tr("%n usage record(s)", nullptr, records),
+                 tr("%n meter event(s)", nullptr, r.value(QLatin1String("events")).toInt()));
+    };
+    m_stripeActions->addAction(report);
+    m_stripeActions->setNoTargetHint(tr("Choose an organization to report its usage to Stripe."));
+    toolbar->addWidget(m_stripeActions);
     layout->addWidget(m_banner);
 
     m_progressRow = new QWidget(this);
@@ -243,6 +284,7 @@ void UsagePage::setReadOnly(bool readOnly, const QString &reason)
 {
     m_readOnly = readOnly;
     m_readOnlyReason = reason;
+    m_stripeActions->setReadOnly(readOnly, reason);
     updateActions();
 }
 
@@ -250,6 +292,7 @@ void UsagePage::setAccess(const SessionAccess &access)
 {
     m_access = access;
     m_accessKnown = true;
+    m_stripeActions->setAccess(access);
     updateActions();
 }
 
@@ -281,8 +324,23 @@ UsageQuery UsagePage::currentQuery() const
     return query;
 }
 
+void UsagePage::updateStripeTarget()
+{
+    // Usage is reported per organization (and optionally one subscription of it).
+    const QString organization = m_organization->currentData().toString();
+    if (organization.isEmpty()) {
+        m_stripeActions->setTarget(std::nullopt);
+        return;
+    }
+    m_stripeActions->setTarget(StripeActions::Target{
+        organization, m_organization->currentText(),
+        QJsonObject{{QStringLiteral("id"), organization},
+                    {QStringLiteral("subscription"), m_subscription->text().trimmed()}}});
+}
+
 void UsagePage::applyFilter()
 {
+    updateStripeTarget();
     if (!m_activated)
         return;
     m_model->setQuery(currentQuery());

@@ -22,6 +22,8 @@ class QChartView;
 
 namespace nobill {
 
+class StripeActions;
+
 class ExportButton;
 class DatabaseWorker;
 class MessageBanner;
@@ -47,6 +49,7 @@ public:
     UsageListModel *model() const { return m_model; }
     QTableView *view() const { return m_view; }
     MessageBanner *banner() const { return m_banner; }
+    StripeActions *stripeActions() const { return m_stripeActions; }
     ExportButton *exportButton() const { return m_exportButton; }
     QPushButton *importButton() const { return m_importButton; }
     QPushButton *cancelButton() const { return m_cancelButton; }
@@ -68,6 +71,7 @@ signals:
 private:
     UsageQuery currentQuery() const;
     void applyFilter();
+    void updateStripeTarget();
     void loadChart();
     void loadChoices();
     void showChart();
@@ -84,6 +88,7 @@ private:
     UsageListModel *m_model = nullptr;
     QTableView *m_view = nullptr;
     MessageBanner *m_banner = nullptr;
+    StripeActions *m_stripeActions = nullptr;
     ExportButton *m_exportButton = nullptr;
     QComboBox *m_organization = nullptr;
     QLineEdit *m_subscription = nullptr;
