@@ -8,17 +8,26 @@
 // login as `nobillctl serve` runs it, drains the inbox: one transaction per event with its
 // state change, its status and the audit rows. Prints events/s applied, and how many were
 // applied and how many were stale. Not a test: it asserts nothing and ctest skips it.
+//
+// The cluster keeps the production durability settings (fsync on, synchronous_commit on),
+// unlike the tests' throwaway clusters, so that a commit's disk flush costs what it costs in
+// an office. The applier's session is relaxed as the event processor relaxes it
+// (EventApplier::relaxCommitDurability); a second argument "durable" keeps every commit
+// waiting for its flush, for the comparison:
+//     nobill-bench-eventapply [EVENTS] [durable]
 
-#include "testcluster.h"
-#include "testoperators.h"
-
+#include "database/connection.h"
+#include "database/embeddedcluster.h"
+#include "database/migrator.h"
 #include "stripeevents/eventapplier.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QScopeGuard>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QTemporaryDir>
 
 #include <QFile>
 
@@ -55,9 +64,9 @@ double processCpuSeconds(qint64 pid)
     return (fields.at(11).toDouble() + fields.at(12).toDouble()) / ticks;
 }
 
-bool seed(const test::TestDatabase &db, int events)
+bool seed(const QString &connection, int events)
 {
-    QSqlQuery q(QSqlDatabase::database(db.connectionName()));
+    QSqlQuery q(QSqlDatabase::database(connection));
     const int perOrg = qMax(2, events / Organizations);
     const int subscriptionEvents = perOrg / 2;
     // Subscription events k = 0 .. subscriptionEvents-1, invoice events the rest; each
@@ -122,31 +131,71 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     const int events = argc > 1 ? qMax(Organizations * 2, QByteArray(argv[1]).toInt()) : 50000;
 
-    test::TestDatabase db;
-    if (!db.isValid()) {
-        std::fprintf(stderr, "no database: %s\n", qPrintable(db.error()));
+    const bool durable = argc > 2 && QByteArray(argv[2]) == "durable";
+
+    // Under /tmp/nobill-test-* so scripts/test cleans up after a crash.
+    QTemporaryDir dir(QStringLiteral("/tmp/nobill-test-bench-XXXXXX"));
+    EmbeddedCluster::Options clusterOptions;
+    clusterOptions.rootDirectory = dir.path();
+    clusterOptions.authentication = EmbeddedCluster::Authentication::Trust;
+    clusterOptions.throwaway = false; // fsync and synchronous_commit stay on
+    EmbeddedCluster cluster(clusterOptions);
+    if (Status started = cluster.start(); !started) {
+        std::fprintf(stderr, "cluster: %s\n", qPrintable(started.error().message));
         return 1;
     }
-    if (!seed(db, events))
-        return 1;
-    auto login = test::createServiceLogin(db, QStringLiteral("bench"));
-    if (!login) {
-        std::fprintf(stderr, "%s\n", qPrintable(login.error().message));
-        return 1;
-    }
-    test::ScopedConnection service(login.value());
-    if (!service.isOpen()) {
-        std::fprintf(stderr, "%s\n", qPrintable(service.error()));
+    const auto stopCluster = qScopeGuard([&cluster] { (void)cluster.stop(); });
+    const QString database = QStringLiteral("bench");
+    if (Status created = cluster.ensureDatabase(database); !created) {
+        std::fprintf(stderr, "database: %s\n", qPrintable(created.error().message));
         return 1;
     }
-    QSqlQuery count(QSqlDatabase::database(db.connectionName()));
+    const QString owner = QStringLiteral("bench-owner");
+    if (Status opened = openConnection(cluster.ownerSettings(database), owner); !opened) {
+        std::fprintf(stderr, "connect: %s\n", qPrintable(opened.error().message));
+        return 1;
+    }
+    if (Result<int> migrated = Migrator(owner).migrate(); !migrated) {
+        std::fprintf(stderr, "migrate: %s\n", qPrintable(migrated.error().message));
+        return 1;
+    }
+    if (!seed(owner, events))
+        return 1;
+    {
+        QSqlQuery role(QSqlDatabase::database(owner));
+        if (!run(role, QStringLiteral("CREATE ROLE bench_apply LOGIN IN ROLE nobill_service")))
+            return 1;
+    }
+    ConnectionSettings serviceSettings = cluster.ownerSettings(database);
+    serviceSettings.user = QStringLiteral("bench_apply");
+    serviceSettings.source = QStringLiteral("webhook");
+    const QString serviceName = QStringLiteral("bench-apply");
+    if (Status opened = openConnection(serviceSettings, serviceName); !opened) {
+        std::fprintf(stderr, "connect: %s\n", qPrintable(opened.error().message));
+        return 1;
+    }
+    if (!durable) {
+        if (Status relaxed = EventApplier::relaxCommitDurability(serviceName); !relaxed) {
+            std::fprintf(stderr, "%s\n", qPrintable(relaxed.error().message));
+            return 1;
+        }
+    }
+    {
+        QSqlQuery show(QSqlDatabase::database(serviceName));
+        show.exec(QStringLiteral("SELECT current_setting('fsync'), "
+                                 "current_setting('synchronous_commit')"));
+        show.next();
+        std::printf("fsync %s, the applier's synchronous_commit %s\n",
+                    qPrintable(show.value(0).toString()), qPrintable(show.value(1).toString()));
+    }
+    QSqlQuery count(QSqlDatabase::database(owner));
     count.exec(QStringLiteral("SELECT count(*) FROM stripe_events"));
     count.next();
     const qint64 stored = count.value(0).toLongLong();
     std::printf("events in the inbox: %lld (%d organizations)\n", static_cast<long long>(stored),
                 Organizations);
 
-    QSqlQuery backend(service.database());
+    QSqlQuery backend(QSqlDatabase::database(serviceName));
     backend.exec(QStringLiteral("SELECT pg_backend_pid()"));
     backend.next();
     const qint64 backendPid = backend.value(0).toLongLong();
@@ -154,7 +203,7 @@ int main(int argc, char **argv)
     const double serverCpuBefore = processCpuSeconds(backendPid);
     const std::clock_t clientCpuBefore = std::clock();
 
-    EventApplier applier(service.name());
+    EventApplier applier(serviceName);
     DrainStats total;
     QElapsedTimer timer;
     timer.start();
@@ -184,9 +233,14 @@ int main(int argc, char **argv)
                 total.ignored, total.waiting, total.failed);
     const double clientCpu = static_cast<double>(std::clock() - clientCpuBefore) / CLOCKS_PER_SEC;
     const double serverCpu = processCpuSeconds(backendPid) - serverCpuBefore;
-    std::printf("CPU per event: %.2f ms in this process (debug build), %.2f ms in its "
+#ifdef NDEBUG
+    const char *build = "release";
+#else
+    const char *build = "debug";
+#endif
+    std::printf("CPU per event: %.2f ms in this process (%s build), %.2f ms in its "
                 "PostgreSQL backend; one core's worth: %.0f events/s\n",
-                1000.0 * clientCpu / static_cast<double>(stored),
+                1000.0 * clientCpu / static_cast<double>(stored), build,
                 1000.0 * serverCpu / static_cast<double>(stored),
                 static_cast<double>(stored) / qMax(1e-9, clientCpu + serverCpu));
     count.exec(QStringLiteral("SELECT count(*) FROM audit_log WHERE source = 'webhook'"));
