@@ -340,4 +340,14 @@
         </translation>
     </message>
 </context>
+<context>
+    <name>nobill::OfficeWorkerControl</name>
+    <message numerus="yes">
+        <source>Running: this console does the office&apos;s Stripe work while it is open (%n job(s) done so far).</source>
+        <translation>
+            <numerusform>Running: this console does the office&apos;s Stripe work while it is open (%n job done so far).</numerusform>
+            <numerusform>Running: this console does the office&apos;s Stripe work while it is open (%n jobs done so far).</numerusform>
+        </translation>
+    </message>
+</context>
 </TS>

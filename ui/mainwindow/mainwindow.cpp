@@ -15,6 +15,8 @@
 #include "plans/planspage.h"
 #include "roles/rolespage.h"
 #include "search/searchdialog.h"
+#include "settings/officeworkercontrol.h"
+#include "settings/settingsdialog.h"
 #include "subscriptions/subscriptionspage.h"
 #include "tenants/tenantspage.h"
 #include "usage/usagepage.h"
@@ -255,6 +257,20 @@ void MainWindow::buildMenus()
     QAction *password = file->addAction(tr("Change my &password…"));
     password->setEnabled(m_options.access && !m_options.access->userId.isEmpty());
     connect(password, &QAction::triggered, this, &MainWindow::changePasswordRequested);
+    // The office worker runs while this window is open, when Settings asks for it.
+    m_officeWorker = new OfficeWorkerControl(this);
+    m_officeWorker->startFromSettings();
+    QAction *settings = file->addAction(tr("&Settings…"));
+    settings->setMenuRole(QAction::PreferencesRole);
+    connect(settings, &QAction::triggered, this, [this]() {
+        if (auto *open = findChild<SettingsDialog *>()) {
+            open->raise();
+            return;
+        }
+        auto *dialog = new SettingsDialog(m_officeWorker, this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->open();
+    });
     file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"));
     quit->setShortcut(QKeySequence::Quit);

@@ -18,6 +18,8 @@ class QTimer;
 
 namespace nobill {
 
+class OfficeWorkerControl;
+
 class ChangeFeed;
 class DatabaseWorker;
 class MessageBanner;
@@ -77,6 +79,7 @@ private:
     std::unique_ptr<DatabaseWorker> m_healthWorker;
     std::unique_ptr<DatabaseWorker> m_searchWorker;
     ChangeFeed *m_changeFeed = nullptr;
+    OfficeWorkerControl *m_officeWorker = nullptr;
     QListWidget *m_navigation = nullptr;
     QSplitter *m_splitter = nullptr;
     QStackedWidget *m_stack = nullptr;
