@@ -2,9 +2,16 @@
 
 #include "common/page.h"
 #include "mainwindow/mainwindow.h"
+#include "settings/officeworkercontrol.h"
+#include "settings/settingsdialog.h"
+#include "subscriptions/changeplandialog.h"
+#include "subscriptions/newsubscriptiondialog.h"
+#include "subscriptions/subscriptiondetailpanel.h"
+#include "subscriptions/subscriptionspage.h"
 #include "tenants/tenantdialog.h"
 #include "tenants/tenantspage.h"
 
+#include <QDialog>
 #include <QDir>
 #include <QPixmap>
 #include <QTextStream>
@@ -102,7 +109,79 @@ void ScreenshotRunner::captureDialog(int waitedMs)
     }
     save(dialog, QStringLiteral("tenants-new-dialog"));
     dialog->reject();
-    emit finished(m_failures == 0 ? 0 : 1);
+    captureBilling(0);
+}
+
+void ScreenshotRunner::saveWhenReady(QDialog *dialog, const QString &name,
+                                     std::function<bool()> ready, std::function<void()> then,
+                                     int waitedMs)
+{
+    if (!ready() && waitedMs < MaxWaitMs) {
+        QTimer::singleShot(PollMs, this,
+                           [=]() { saveWhenReady(dialog, name, ready, then, waitedMs + PollMs); });
+        return;
+    }
+    QTimer::singleShot(PollMs, this, [=]() {
+        save(dialog, name);
+        dialog->reject();
+        then();
+    });
+}
+
+void ScreenshotRunner::captureBilling(int step)
+{
+    auto *page = qobject_cast<SubscriptionsPage *>(m_window->page(Area::Subscriptions));
+    auto done = [this]() {
+        emit finished(m_failures == 0 ? 0 : 1);
+    };
+    if (!page)
+        return done();
+    auto onward = [this, step]() {
+        captureBilling(step + 1);
+    };
+    if (step == 0) {
+        m_window->selectArea(Area::Subscriptions);
+        // Wait until the first subscription's details are shown, so its actions are enabled.
+        if (page->isBusy() || !page->details()->details()) {
+            QTimer::singleShot(PollMs, this, [this]() { captureBilling(0); });
+            return;
+        }
+        page->requestNewSubscription();
+        if (auto *dialog = page->findChild<NewSubscriptionDialog *>())
+            return saveWhenReady(
+                dialog, QStringLiteral("subscriptions-new-dialog"),
+                [dialog]() { return !dialog->isLoading(); }, onward);
+        return onward();
+    }
+    if (step == 1) {
+        page->requestChangePlan();
+        if (auto *dialog = page->findChild<ChangePlanDialog *>())
+            return saveWhenReady(
+                dialog, QStringLiteral("subscriptions-change-plan-dialog"),
+                [dialog]() { return !dialog->isLoading(); }, onward);
+        return onward();
+    }
+    if (step == 2) {
+        page->requestAction(SubscriptionAction::PauseCollection);
+        if (auto *dialog = page->findChild<QDialog *>(QStringLiteral("pauseCollectionDialog")))
+            return saveWhenReady(
+                dialog, QStringLiteral("subscriptions-pause-collection-dialog"),
+                []() { return true; }, onward);
+        return onward();
+    }
+    if (step == 3) {
+        auto *control = new OfficeWorkerControl(this);
+        auto *dialog = new SettingsDialog(control, m_window);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->open();
+        return saveWhenReady(
+            dialog, QStringLiteral("settings-dialog"), []() { return true; },
+            [control, done]() {
+                control->deleteLater();
+                done();
+            });
+    }
+    done();
 }
 
 } // namespace nobill

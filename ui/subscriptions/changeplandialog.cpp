@@ -100,6 +100,7 @@ ChangePlanDialog::ChangePlanDialog(DatabaseWorker *worker, ChangeFeed *feed,
     m_lines->setAccessibleName(tr("Lines of the preview invoice"));
     m_lines->setMinimumHeight(m_lines->verticalHeader()->defaultSectionSize() * 4);
     layout->addWidget(m_lines, 1);
+    m_lines->hide(); // shown with a preview's lines
     m_amountDue = new QLabel(this);
     m_amountDue->setObjectName(QStringLiteral("previewAmountDue"));
     m_amountDue->setWordWrap(true);
@@ -199,6 +200,7 @@ void ChangePlanDialog::inputsChanged()
     if (!m_preview.isEmpty()) {
         m_preview = QJsonObject();
         m_lines->setRowCount(0);
+        m_lines->hide();
         m_amountDue->clear();
         m_status->setText(tr("The choice changed: Preview again to see its price."));
     }
@@ -273,6 +275,7 @@ void ChangePlanDialog::showPreview()
     const QString currency = result.value(QLatin1String("currency")).toString();
     const QJsonArray lines = result.value(QLatin1String("lines")).toArray();
     m_lines->setRowCount(int(lines.size()));
+    m_lines->setVisible(!lines.isEmpty());
     for (int i = 0; i < lines.size(); ++i) {
         const QJsonObject line = lines.at(i).toObject();
         m_lines->setItem(i, 0,
