@@ -381,6 +381,91 @@ private slots:
         QCOMPARE(scalar(connection.name(), QStringLiteral("SELECT count(*) FROM jobs")).toInt(), 1);
     }
 
+    void newSubscriptionNeedsStripeFirstAndIsQueuedOnce()
+    {
+        TestDatabase db;
+        NOBILL_REQUIRE_DB(db);
+        QVERIFY(seed(db));
+        auto finance = test::createOperator(db, QStringLiteral("fiona"), false,
+                                            {{Acme, QStringLiteral("finance")}});
+        QVERIFY(finance);
+        ScopedConnection connection(finance.value().settings);
+        QVERIFY(connection.isOpen());
+        SubscriptionService service(connection.name());
+        const int before =
+            scalar(connection.name(), QStringLiteral("SELECT count(*) FROM subscriptions")).toInt();
+
+        auto tenants = service.tenantChoices();
+        QVERIFY(tenants);
+        QCOMPARE(tenants->size(), 1); // subscriptions.manage in Acme only
+        QCOMPARE(tenants->first().isCustomer, false);
+
+        NewSubscriptionRequest request;
+        request.organizationId = Acme;
+        request.planId = ProPlan;
+        request.quantity = 3;
+        request.collection = QStringLiteral("send_invoice");
+        request.daysUntilDue = 14;
+        request.requestToken = QUuid::createUuid().toString(QUuid::WithoutBraces);
+        auto refused = service.create(request);
+        QVERIFY(!refused);
+        QCOMPARE(refused.error().kind, ErrorKind::Conflict);
+        QCOMPARE(refused.error().message,
+                 QStringLiteral("Acme Ltd is not a Stripe customer yet. Sync the tenant to Stripe "
+                                "first (Tenants, Sync to Stripe), then start the subscription."));
+        QVERIFY(exec(db, QStringLiteral("UPDATE organizations SET stripe_customer_id = 'cus_acme' "
+                                        "WHERE id = '%1'")
+                             .arg(Acme)));
+        refused = service.create(request);
+        QVERIFY(!refused);
+        QVERIFY(refused.error().message.startsWith(
+            QStringLiteral("The plan Pro has no Stripe price yet. Publish it to Stripe first")));
+        QVERIFY(exec(db, QStringLiteral("UPDATE plans SET stripe_price_id = 'price_pro' WHERE id "
+                                        "= '%1'")
+                             .arg(ProPlan)));
+
+        // Not Fiona's organization: refused with the permission named.
+        NewSubscriptionRequest other = request;
+        other.organizationId = Globex;
+        auto denied = service.create(other);
+        QVERIFY(!denied);
+        QVERIFY2(denied.error().kind == ErrorKind::NotFound ||
+                     denied.error().message.contains(QStringLiteral("subscriptions.manage")),
+                 qPrintable(denied.error().message));
+
+        auto first = service.create(request);
+        QVERIFY2(first, qPrintable(first ? QString() : message(first.error())));
+        auto again = service.create(request);
+        QVERIFY2(again, qPrintable(again ? QString() : message(again.error())));
+        QCOMPARE(again->subscriptionId, first->subscriptionId);
+        QCOMPARE(again->jobId, first->jobId);
+        QCOMPARE(
+            scalar(connection.name(), QStringLiteral("SELECT count(*) FROM subscriptions")).toInt(),
+            before + 1);
+        QCOMPARE(scalar(connection.name(),
+                        QStringLiteral("SELECT status || ' ' || quantity || ' ' || "
+                                       "collection_method || ' ' || days_until_due FROM "
+                                       "subscriptions WHERE id = '%1'")
+                            .arg(first->subscriptionId))
+                     .toString(),
+                 QStringLiteral("incomplete 3 send_invoice 14"));
+        QCOMPARE(scalar(connection.name(),
+                        QStringLiteral("SELECT kind || ' ' || (payload ->> 'collection') FROM jobs "
+                                       "WHERE id = '%1'")
+                            .arg(first->jobId))
+                     .toString(),
+                 QStringLiteral("subscription.create send_invoice"));
+
+        // A Checkout link needs an https return address.
+        NewSubscriptionRequest checkout = request;
+        checkout.requestToken = QUuid::createUuid().toString(QUuid::WithoutBraces);
+        checkout.collection = QStringLiteral("checkout");
+        checkout.successUrl = QStringLiteral("http://acme.example/thanks");
+        auto insecure = service.create(checkout);
+        QVERIFY(!insecure);
+        QCOMPARE(insecure.error().kind, ErrorKind::InvalidInput);
+    }
+
     void viewerIsRefusedPlainlyAndNothingIsQueued()
     {
         TestDatabase db;
