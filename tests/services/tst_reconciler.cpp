@@ -367,6 +367,29 @@ private slots:
         auto after = Reconciler::readOurs(serviceDb.name());
         QVERIFY(after);
         QVERIFY(Reconciler::compare(stripe->value(), after.value()).isEmpty());
+
+        // Both rows gone from ours: added again from Stripe's objects, the subscription first.
+        QVERIFY(exec(db, QStringLiteral("DELETE FROM invoices; DELETE FROM subscriptions")));
+        auto emptied = Reconciler::readOurs(serviceDb.name());
+        QVERIFY(emptied);
+        const DriftReport missing = Reconciler::compare(stripe->value(), emptied.value());
+        kinds.clear();
+        for (const DriftItem &item : missing.items)
+            kinds << item.object + QLatin1Char('/') + driftKindKey(item.kind);
+        kinds.sort();
+        QCOMPARE(kinds, (QStringList{QStringLiteral("invoice/missing_in_ours"),
+                                     QStringLiteral("subscription/missing_in_ours")}));
+        QCOMPARE(missing.repairableCount(), 2);
+        QVERIFY(Reconciler::applyWrites(serviceDb.name(), Reconciler::repairWrites(missing)));
+        QCOMPARE(ours(db, QStringLiteral("SELECT o.name || ' ' || p.name || ' ' || s.status || ' ' "
+                                         "|| s.quantity FROM subscriptions s JOIN organizations o "
+                                         "ON o.id = s.organization_id JOIN plans p ON p.id = "
+                                         "s.plan_id WHERE s.stripe_subscription_id = '%1'")
+                              .arg(sub)),
+                 QStringLiteral("Acme Ltd Pro active 3"));
+        auto refilled = Reconciler::readOurs(serviceDb.name());
+        QVERIFY(refilled);
+        QVERIFY(Reconciler::compare(stripe->value(), refilled.value()).isEmpty());
     }
 
     void commandLineExitCodes()

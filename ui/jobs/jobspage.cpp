@@ -70,7 +70,7 @@ JobsPage::JobsPage(const ConnectionSettings &settings, QWidget *parent)
     m_kind->addItem(QString());
     for (const char *kind :
          {"subscription.", "subscription.update", "subscription.cancel", "invoice.", "invoice.send",
-          "invoice.void", "customer.", "plan.", "usage.report"})
+          "invoice.void", "customer.", "plan.", "usage.report", "stripe.reconcile"})
         m_kind->addItem(QString::fromLatin1(kind));
     m_kind->lineEdit()->setPlaceholderText(tr("All kinds (or a prefix such as invoice.)"));
     m_kind->lineEdit()->setClearButtonEnabled(true);
