@@ -588,6 +588,7 @@ private slots:
             // Usage: reported per organization; with nothing unreported, Stripe gets nothing.
             UsagePage usage(fiona->settings);
             usage.setAccess(accessOf(fiona->settings));
+            usage.setChangeFeed(&fionaFeed);
             usage.resize(1100, 700);
             usage.show();
             usage.activate();

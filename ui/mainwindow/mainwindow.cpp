@@ -187,6 +187,7 @@ Page *MainWindow::createPage(Area area)
     if (area == Area::Usage) {
         auto *page = new UsagePage(m_settings, this);
         connect(page, &UsagePage::statusMessage, this, announce);
+        page->setChangeFeed(m_changeFeed);
         if (!m_options.readOnlyReason.isEmpty())
             page->setReadOnly(true, m_options.readOnlyReason);
         if (access)

@@ -296,6 +296,11 @@ void UsagePage::setAccess(const SessionAccess &access)
     updateActions();
 }
 
+void UsagePage::setChangeFeed(ChangeFeed *feed)
+{
+    m_stripeActions->setChangeFeed(feed);
+}
+
 void UsagePage::updateActions()
 {
     const bool mayImport = !m_accessKnown || m_access.canAnywhere(QStringLiteral("usage.import"));

@@ -22,6 +22,7 @@ class QChartView;
 
 namespace nobill {
 
+class ChangeFeed;
 class StripeActions;
 
 class ExportButton;
@@ -45,6 +46,8 @@ public:
     // Import is offered to operators holding usage.import somewhere; the database checks each
     // organization of the file.
     void setAccess(const SessionAccess &access);
+    // Reporting usage to Stripe follows its job through the feed.
+    void setChangeFeed(ChangeFeed *feed);
 
     UsageListModel *model() const { return m_model; }
     QTableView *view() const { return m_view; }
