@@ -5,7 +5,7 @@
 #include "database/databaseworker.h"
 #include "jobs/jobtracker.h"
 
-#include <QHBoxLayout>
+#include <QGridLayout>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QUuid>
@@ -25,9 +25,9 @@ StripeActions::StripeActions(const ConnectionSettings &settings, MessageBanner *
     , m_settings(settings)
     , m_banner(banner)
 {
-    auto *layout = new QHBoxLayout(this);
+    // Two buttons a row: detail panels are narrow, and a label must never be cut.
+    auto *layout = new QGridLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addStretch(1);
 }
 
 StripeActions::~StripeActions() = default;
@@ -36,11 +36,15 @@ void StripeActions::addAction(const Action &action)
 {
     auto *button = new QPushButton(action.text, this);
     button->setObjectName(action.id + QStringLiteral("Button"));
-    auto *layout = static_cast<QHBoxLayout *>(this->layout());
-    layout->insertWidget(layout->count() - 1, button);
     m_actions.insert(action.id, action);
     m_buttons.insert(action.id, button);
     m_order << action.id;
+    auto *layout = static_cast<QGridLayout *>(this->layout());
+    for (int i = 0; i < m_order.size(); ++i) {
+        // An odd last button takes the whole row.
+        const bool alone = i == m_order.size() - 1 && i % 2 == 0;
+        layout->addWidget(m_buttons.value(m_order.at(i)), i / 2, i % 2, 1, alone ? 2 : 1);
+    }
     const QString id = action.id;
     connect(button, &QPushButton::clicked, this, [this, id]() { trigger(id); });
     updateButtons();
