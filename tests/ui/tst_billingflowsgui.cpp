@@ -485,6 +485,7 @@ private slots:
             QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy() && page.model()->rowOfId(Acme) >= 0, 10000);
             page.view()->selectRow(page.model()->rowOfId(Acme));
             QPushButton *sync = page.stripeActions()->button(QStringLiteral("syncToStripe"));
+            QVERIFY(sync);
             QVERIFY2(sync->isEnabled(), qPrintable(sync->toolTip()));
             sync->click();
             QTRY_VERIFY_WITH_TIMEOUT(page.banner()->text().startsWith(
@@ -504,6 +505,7 @@ private slots:
             QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy() && page.model()->rowOfId(PlanPro) >= 0, 10000);
             page.view()->selectRow(page.model()->rowOfId(PlanPro));
             QPushButton *publish = page.stripeActions()->button(QStringLiteral("publishToStripe"));
+            QVERIFY(publish);
             QTRY_VERIFY_WITH_TIMEOUT(publish->isEnabled(), 5000);
             publish->click();
             QTRY_VERIFY_WITH_TIMEOUT(page.banner()->text().startsWith(QStringLiteral(
@@ -521,6 +523,7 @@ private slots:
             QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy() && page.model()->rowOfId(PlanPro) >= 0, 10000);
             page.view()->selectRow(page.model()->rowOfId(PlanPro));
             QPushButton *publish = page.stripeActions()->button(QStringLiteral("publishToStripe"));
+            QVERIFY(publish);
             QVERIFY(!publish->isEnabled());
             QCOMPARE(publish->toolTip(),
                      QStringLiteral("Only platform administrators can do this."));
@@ -556,6 +559,7 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy() && page.model()->rowOfId(invoiceId) >= 0, 10000);
         page.view()->selectRow(page.model()->rowOfId(invoiceId));
         QPushButton *voidButton = page.stripeActions()->button(QStringLiteral("voidInvoice"));
+        QVERIFY(voidButton);
         QVERIFY2(voidButton->isEnabled(), qPrintable(voidButton->toolTip()));
         voidButton->click();
         auto *box = openDialog<QMessageBox>(&page, QStringLiteral("stripeActionConfirmation"));
@@ -593,6 +597,7 @@ private slots:
             usage.show();
             usage.activate();
             QPushButton *report = usage.stripeActions()->button(QStringLiteral("reportToStripe"));
+            QVERIFY(report);
             auto *organization = usage.findChild<QComboBox *>(QStringLiteral("usageOrganization"));
             QTRY_VERIFY_WITH_TIMEOUT(!usage.isBusy() && organization->findData(Acme) >= 0, 10000);
             QVERIFY(!report->isEnabled());

@@ -42,6 +42,7 @@ private slots:
         auto *repeat = dialog.findChild<QLineEdit *>(QStringLiteral("repeatPassword"));
         auto *problems = dialog.findChild<QLabel *>(QStringLiteral("passwordProblems"));
         QPushButton *ok = dialog.findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok);
+        QVERIFY(ok);
 
         QTest::keyClicks(password, QStringLiteral("short"));
         QVERIFY(problems->text().contains(QLatin1String("at least 12")));

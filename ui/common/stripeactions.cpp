@@ -119,7 +119,10 @@ void StripeActions::updateButtons()
 
 void StripeActions::trigger(const QString &id)
 {
-    if (!m_target || !m_actions.contains(id) || !m_buttons.value(id)->isEnabled())
+    if (!m_target || !m_actions.contains(id))
+        return;
+    const QPushButton *button = m_buttons.value(id);
+    if (!button || !button->isEnabled())
         return;
     const Action action = m_actions.value(id);
     const Target target = *m_target;
