@@ -16,7 +16,7 @@ struct Job
     QString id;
     QString organizationId; // empty for platform work (the catalog)
     QString organizationName;
-    QString kind; // e.g. stripe.subscription.update
+    QString kind; // e.g. subscription.change_plan (services/jobs/jobkinds.h)
     QString idempotencyKey;
     QString status; // queued, running, succeeded, failed, cancelled
     int attempts = 0;
@@ -45,7 +45,7 @@ struct Job
 struct JobQuery
 {
     QString status; // empty = all
-    QString kind;   // a kind, or a prefix ending in "." ("stripe.subscription.")
+    QString kind;   // a kind, or a prefix ending in "." ("subscription.")
     // Empty: all the operator may see; JobQuery::platformJobs(): jobs of no organization;
     // else an organization id.
     QString organizationId;

@@ -69,12 +69,13 @@ JobsPage::JobsPage(const ConnectionSettings &settings, QWidget *parent)
     m_kind->setInsertPolicy(QComboBox::NoInsert);
     m_kind->addItem(QString());
     for (const char *kind :
-         {"subscription.", "subscription.update", "subscription.cancel", "invoice.", "invoice.send",
-          "invoice.void", "customer.", "plan.", "usage.report", "stripe.reconcile"})
+         {"subscription.", "subscription.update_quantity", "subscription.change_plan",
+          "subscription.cancel", "subscription.create", "invoice.", "invoice.send", "invoice.void",
+          "customer.sync", "plan.sync", "usage.report", "stripe.reconcile"})
         m_kind->addItem(QString::fromLatin1(kind));
     m_kind->lineEdit()->setPlaceholderText(tr("All kinds (or a prefix such as invoice.)"));
     m_kind->lineEdit()->setClearButtonEnabled(true);
-    m_kind->setToolTip(tr("A job kind such as subscription.update, or a prefix ending "
+    m_kind->setToolTip(tr("A job kind such as subscription.change_plan, or a prefix ending "
                           "in a dot for all of its kind."));
     m_organization =
         new OrganizationScopeFilter(m_actionWorker.get(), JobQuery::platformJobs(), this);

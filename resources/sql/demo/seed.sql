@@ -402,19 +402,19 @@ ORDER BY i.org_no, i.seq;
 
 INSERT INTO jobs (organization_id, kind, payload, idempotency_key, status, attempts, run_after,
                   last_error, result, created_at, updated_at)
-SELECT o.id, 'stripe.customer.create', jsonb_build_object('organization_id', o.id),
+SELECT o.id, 'customer.sync', '{}'::jsonb,
        'demo-customer-' || o.slug, 'succeeded', 1, o.created_at, NULL,
-       jsonb_build_object('stripe_customer_id', o.stripe_customer_id), o.created_at,
+       jsonb_build_object('stripe_customer_id', o.stripe_customer_id, 'created', true), o.created_at,
        o.created_at + interval '2 seconds'
 FROM organizations o
 UNION ALL
-SELECT o.id, 'stripe.subscription.cancel', jsonb_build_object('stripe_subscription_id', 'sub_demo0020'),
+SELECT o.id, 'subscription.cancel', jsonb_build_object('stripe_subscription_id', 'sub_demo0020'),
        'demo-cancel-sub_demo0020', 'failed', 8, c.anchor - interval '3 days',
        'Stripe answered 402: the customer has no valid payment method.', NULL,
        c.anchor - interval '5 days', c.anchor - interval '3 days'
 FROM organizations o CROSS JOIN demo_clock c WHERE o.slug = 'prairie-seed'
 UNION ALL
-SELECT o.id, 'stripe.subscription.update', jsonb_build_object('stripe_subscription_id', 'sub_demo0001', 'quantity', 26),
+SELECT o.id, 'subscription.update_quantity', jsonb_build_object('stripe_subscription_id', 'sub_demo0001', 'quantity', 26),
        'demo-seats-sub_demo0001', 'queued', 0, c.anchor + interval '10 minutes', NULL, NULL,
        c.anchor, c.anchor
 FROM organizations o CROSS JOIN demo_clock c WHERE o.slug = 'brightwave';
@@ -581,44 +581,46 @@ CREATE TEMP TABLE demo_jobs (
 ) ON COMMIT DROP;
 
 INSERT INTO demo_jobs VALUES
-    ( 1, 340, 'subscription.update', 'sub_demo0015', 'succeeded', 1, 8, 340, NULL, 'demo_finance',
+    ( 1, 340, 'subscription.update_quantity', 'sub_demo0015', 'succeeded', 1, 8, 340, NULL, 'demo_finance',
         '{"quantity": 12, "proration_behavior": "create_prorations"}', '{"stripe_subscription_id": "sub_demo0015", "quantity": 12}'),
     ( 2, 300, 'invoice.send', 'in:sub_demo0014', 'succeeded', 1, 8, 300, NULL, 'demo_finance',
         '{}', '{"status": "open", "sent_to": "billing@redwoodrobotics.com"}'),
-    ( 3, 250, 'plan.create', NULL, 'succeeded', 2, 8, 249, NULL, 'demo_admin',
-        '{"name": "API calls (EUR)", "amount": 1, "currency": "EUR", "interval": "month", "usage_type": "metered", "metric": "api_calls"}',
+    ( 3, 250, 'plan.sync', NULL, 'succeeded', 2, 8, 249, NULL, 'demo_admin',
+        '{}',
         '{"stripe_product_id": "prod_demo_api", "stripe_price_id": "price_demo_api_eur", "stripe_meter_id": "mtr_demo_api_calls"}'),
     ( 4, 200, 'subscription.cancel', 'sub_demo0013', 'succeeded', 1, 8, 200, NULL, 'demo_admin',
-        '{"at_period_end": false}', '{"status": "canceled"}'),
+        '{}', '{"status": "canceled"}'),
     ( 5, 170, 'invoice.void', 'in:sub_demo0011', 'failed', 8, 8, 160,
         'Stripe answered 400 (invalid_request_error): This invoice is already paid; it cannot be voided. Request req_demo0000005.',
         'demo_admin', '{}', NULL),
-    ( 6, 120, 'customer.update', NULL, 'cancelled', 0, 8, 118, NULL, 'demo_orgadmin',
+    ( 6, 120, 'customer.sync', NULL, 'cancelled', 0, 8, 118, NULL, 'demo_orgadmin',
         '{"billing_email": "finance@brightwave.de"}', NULL),
     ( 7,  96, 'usage.report', 'sub_demo0005', 'failed', 8, 8, 90,
         'Stripe answered 404 (resource_missing): No such billing meter: ''mtr_demo_api_calls_v2''. Request req_demo0000007.',
-        'demo_orgadmin', '{"metric": "api_calls", "records": 1184}', NULL),
-    ( 8,  72, 'subscription.update', 'sub_demo0017', 'failed', 8, 8, 70,
+        'demo_orgadmin', '{}', NULL),
+    ( 8,  72, 'subscription.update_quantity', 'sub_demo0017', 'failed', 8, 8, 70,
         'Stripe answered 402 (card_error, card_declined): Your card was declined. The proration invoice stayed open; ask the customer to update their card.',
         'demo_admin', '{"quantity": 4, "proration_behavior": "always_invoice"}', NULL),
     ( 9,  30, 'invoice.send', 'in:sub_demo0004', 'cancelled', 1, 8, 29,
         'Stripe could not be reached (connection timed out after 30 s).', 'demo_orgadmin', '{}', NULL),
     (10,   6, 'usage.report', 'sub_demo0002', 'succeeded', 1, 8, 6, NULL, 'demo_finance',
-        '{"metric": "api_calls", "records": 2310}', '{"meter_events": 2310, "duplicates": 0}'),
+        '{}', '{"events": 1, "records": 2310}'),
     (11,   1, 'usage.report', 'sub_demo0009', 'running', 2, 8, 0.9,
         'Stripe answered 429 (rate_limit): Too many requests hit the API too quickly. Backing off.',
-        'demo_admin', '{"metric": "api_calls", "records": 940}', NULL),
-    (12,   0, 'subscription.update', 'sub_demo0004', 'queued', 0, 8, -0.25, NULL, 'demo_orgadmin',
+        'demo_admin', '{}', NULL),
+    (12,   0, 'subscription.update_quantity', 'sub_demo0004', 'queued', 0, 8, -0.25, NULL, 'demo_orgadmin',
         '{"quantity": 62, "proration_behavior": "create_prorations"}', NULL);
 
 INSERT INTO jobs (organization_id, kind, payload, idempotency_key, status, attempts,
                   max_attempts, run_after, lease_until, locked_by, last_error, result,
                   requested_by, created_at, updated_at)
-SELECT coalesce(s.organization_id, CASE WHEN j.kind = 'customer.update'
+SELECT coalesce(s.organization_id, CASE WHEN j.kind = 'customer.sync'
                                         THEN (SELECT id FROM organizations WHERE slug = 'brightwave') END),
        j.kind,
        j.extra || jsonb_strip_nulls(jsonb_build_object(
            'subscription_id', CASE WHEN j.subject LIKE 'sub_%' THEN s.id END,
+           'plan_id', CASE WHEN j.kind = 'plan.sync'
+                           THEN (SELECT id FROM plans WHERE stripe_price_id = 'price_demo_api_eur') END,
            'invoice_id', i.id)),
        'demo-job-' || lpad(j.no::text, 3, '0') || '-' || j.kind,
        j.status, j.attempts, j.max_attempts,
