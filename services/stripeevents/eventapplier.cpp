@@ -142,6 +142,11 @@ Result<QSqlQuery *> EventApplier::run(const QString &sql, const QVariantList &va
     // each one per event cost more round trips than running it.
     auto &statements = m_statements->byText;
     auto it = statements.find(sql);
+    // A statement whose driver is gone (the connection was opened again) is prepared anew.
+    if (it != statements.end() && it->second.driver() == nullptr) {
+        statements.clear();
+        it = statements.end();
+    }
     if (it == statements.end()) {
         QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
         q.setForwardOnly(true);

@@ -67,6 +67,11 @@ private:
     {
         if (isConnectionOpen(m_connectionName))
             return true;
+        // The driver may have closed a broken connection by itself (QPSQL does when the
+        // server goes away), so the applier can still hold statements prepared on it.
+        // openConnection() replaces the driver, and a statement of the old one would crash
+        // on its next exec (found by tst_eventreliability's PostgreSQL restart).
+        m_applier.releaseStatements();
         if (Status opened = openConnection(m_settings, m_connectionName); !opened) {
             report(opened.error().message);
             return false;
